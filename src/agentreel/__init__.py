@@ -1,0 +1,68 @@
+"""agentreel: a flight recorder, step-through debugger and hook layer for LLM agents.
+
+Recording is off until :func:`configure` is called; before that, every call
+below costs next to nothing and records nothing::
+
+    import agentreel
+
+    agentreel.configure()                    # ./.agentreel/reel.db
+
+    @agentreel.tool
+    def search(query: str) -> list[str]: ...
+
+    with agentreel.session("triage", tags=["nightly"]):
+        search("flaky test")
+"""
+
+from ._version import __version__
+from .errors import AgentreelError
+from .model import Session, SessionSummary, Status, Step, StepKind, TokenUsage
+from .recording import (
+    ContextThreadPoolExecutor,
+    SessionHandle,
+    StepHandle,
+    agent,
+    carry_context,
+    configure,
+    current_session,
+    current_step,
+    event,
+    flush,
+    llm,
+    plan,
+    retrieval,
+    session,
+    shutdown,
+    stats,
+    step,
+    tool,
+)
+
+__all__ = [
+    "AgentreelError",
+    "ContextThreadPoolExecutor",
+    "Session",
+    "SessionHandle",
+    "SessionSummary",
+    "Status",
+    "Step",
+    "StepHandle",
+    "StepKind",
+    "TokenUsage",
+    "__version__",
+    "agent",
+    "carry_context",
+    "configure",
+    "current_session",
+    "current_step",
+    "event",
+    "flush",
+    "llm",
+    "plan",
+    "retrieval",
+    "session",
+    "shutdown",
+    "stats",
+    "step",
+    "tool",
+]

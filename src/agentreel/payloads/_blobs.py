@@ -1,0 +1,196 @@
+"""Content-addressed payload storage: a JSON value in, blobs keyed by digest out.
+
+Agents resend their whole growing conversation on every model call. Storing
+each call's input as one blob would make a session O(n²) in its length; storing
+each message as its own blob and the message list as a list of digests would
+still be O(n²) in digests. So lists of objects (messages, tool calls, search
+hits) are stored as *chains*: a chain node names the chain node of a prefix of
+the list plus the digests of the items after it. A conversation resent with
+one more message adds one message blob and one small chain node.
+
+A chain node's digest is a rolling hash over its items' digests, so the same
+list gets the same digest however its prefix was stored before.
+
+Blobs are canonical JSON (sorted keys). In them, ``{"@blob": digest}`` stands
+for a stored value and ``{"@chain": [prefix_digest_or_null, [item, ...]]}`` is
+a chain node. A user dict that happens to look like a marker is wrapped as
+``{"@lit": value}`` so that reading it back gives exactly what was written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Collection, Mapping, MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from agentreel.errors import MissingPayload
+
+_MARKERS = frozenset({"@blob", "@chain", "@lit"})
+_CHAIN_SEED = hashlib.sha256(b"agentreel chain v1").digest()
+#: Lists shorter than this are stored inline: chaining them saves nothing.
+MIN_CHAIN = 2
+
+Fetch = Callable[[Collection[str]], Mapping[str, bytes]]
+
+
+def dumps(value: Any) -> bytes:
+    """Canonical JSON bytes of a JSON-safe value."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+
+
+def digest_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedPayload:
+    """A payload's root digest and the blobs (digest → bytes) it needs."""
+
+    root: str
+    blobs: dict[str, bytes]
+
+
+class PayloadEncoder:
+    """Encodes JSON-safe values into blobs, remembering chain nodes it wrote.
+
+    ``known`` maps chain digests already stored to True; the encoder links new
+    chains onto the longest known prefix. It is bounded by ``max_known`` and
+    simply forgets (losing some sharing, never correctness) when full.
+    """
+
+    def __init__(self, max_known: int = 100_000) -> None:
+        self._known: MutableMapping[str, bool] = {}
+        self._max_known = max_known
+
+    def encode(self, value: Any) -> EncodedPayload:
+        blobs: dict[str, bytes] = {}
+        tree = self._encode(value, blobs, chain=True)
+        data = dumps(tree)
+        root = digest_of(data)
+        blobs[root] = data
+        return EncodedPayload(root, blobs)
+
+    def _encode(self, value: Any, blobs: dict[str, bytes], *, chain: bool) -> Any:
+        if isinstance(value, dict):
+            out = {k: self._encode(v, blobs, chain=chain) for k, v in value.items()}
+            if len(out) == 1 and next(iter(out)) in _MARKERS:
+                return {"@lit": out}
+            return out
+        if isinstance(value, list):
+            if chain and len(value) >= MIN_CHAIN and all(isinstance(v, dict) for v in value):
+                return {"@blob": self._chain(value, blobs)}
+            return [self._encode(v, blobs, chain=chain) for v in value]
+        return value
+
+    def _chain(self, items: list[Any], blobs: dict[str, bytes]) -> str:
+        digests: list[str] = []
+        for item in items:
+            data = dumps(self._encode(item, blobs, chain=False))
+            d = digest_of(data)
+            blobs[d] = data
+            digests.append(d)
+        rolling: list[str] = []
+        h = _CHAIN_SEED
+        for d in digests:
+            h = hashlib.sha256(h + bytes.fromhex(d)).digest()
+            rolling.append(h.hex())
+        full = rolling[-1]
+        if full in self._known:
+            return full
+        start = 0
+        prefix: str | None = None
+        for i in range(len(rolling) - 2, -1, -1):
+            if rolling[i] in self._known:
+                prefix, start = rolling[i], i + 1
+                break
+        node = {"@chain": [prefix, [{"@blob": d} for d in digests[start:]]]}
+        blobs[full] = dumps(node)
+        if len(self._known) >= self._max_known:
+            self._known.clear()
+        self._known[full] = True
+        return full
+
+
+def decode_payload(root: str, fetch: Fetch) -> Any:
+    """Read back the value whose root digest is ``root``; ``fetch`` loads blobs.
+
+    Raises :class:`~agentreel.errors.MissingPayload` if a blob is absent.
+    """
+    cache: dict[str, Any] = {}
+
+    def load(digests: Collection[str]) -> None:
+        wanted = [d for d in digests if d not in cache]
+        if not wanted:
+            return
+        found = fetch(wanted)
+        for d in wanted:
+            if d not in found:
+                raise MissingPayload(d)
+            cache[d] = orjson.loads(found[d])
+
+    # Load level by level so a store can answer each level in one query.
+    pending = {root}
+    while pending:
+        load(pending)
+        nxt: set[str] = set()
+        for d in pending:
+            _collect_refs(cache[d], nxt)
+        pending = {d for d in nxt if d not in cache}
+
+    def build(value: Any) -> Any:
+        if isinstance(value, dict):
+            if len(value) == 1:
+                ((key, inner),) = value.items()
+                if key == "@blob":
+                    return build(cache[inner])
+                if key == "@lit":
+                    return {k: build(v) for k, v in inner.items()}
+                if key == "@chain":
+                    return _unchain(value, cache, build)
+            return {k: build(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [build(v) for v in value]
+        return value
+
+    return build(cache[root])
+
+
+def _unchain(node: dict[str, Any], cache: dict[str, Any], build: Callable[[Any], Any]) -> list[Any]:
+    segments: list[list[Any]] = []
+    while True:
+        prefix, items = node["@chain"]
+        segments.append(items)
+        if prefix is None:
+            break
+        node = cache[prefix]
+    out: list[Any] = []
+    for items in reversed(segments):
+        out.extend(build(item) for item in items)
+    return out
+
+
+def _collect_refs(value: Any, into: set[str]) -> None:
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, dict):
+            if len(v) == 1:
+                key = next(iter(v))
+                if key == "@blob":
+                    into.add(v[key])
+                    continue
+                if key == "@chain":
+                    prefix, items = v[key]
+                    if prefix is not None:
+                        into.add(prefix)
+                    stack.extend(items)
+                    continue
+                if key == "@lit":
+                    stack.extend(v[key].values())
+                    continue
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)

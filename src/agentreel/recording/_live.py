@@ -1,0 +1,408 @@
+"""Live sessions and steps: the mutable handles user code holds while they run.
+
+These are the recorder's hot path. They are plain ``__slots__`` objects (a
+frozen dataclass per step would cost more than everything else here); the
+background writer turns them into stored rows. Every method is safe to call
+in any state: calls on a finished step are ignored, never raised.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+import traceback
+from collections.abc import Mapping
+from contextvars import Token
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from agentreel.model import JSON, ErrorInfo, ForkRef, Status, StepKind
+from agentreel.payloads import jsonable
+
+from ._context import current_session_var, current_step_var
+
+if TYPE_CHECKING:
+    from ._recorder import Recorder
+
+_PLAIN = (str, int, float, bool, type(None))
+MAX_TRACEBACK = 20_000
+
+
+def error_info(exc: BaseException) -> ErrorInfo:
+    """Describe an exception; never raises (a broken ``__str__`` is survived)."""
+    try:
+        message = str(exc)
+    except Exception:
+        message = "<str() of the exception failed>"
+    try:
+        tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    except Exception:
+        tb = ""
+    if len(tb) > MAX_TRACEBACK:
+        tb = "...\n" + tb[-MAX_TRACEBACK:]
+    cls = type(exc)
+    name = (
+        cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+    )
+    return ErrorInfo(type=name, message=message, traceback=tb)
+
+
+def _attr(value: Any) -> JSON:
+    return value if type(value) in _PLAIN else jsonable(value)
+
+
+class SessionHandle:
+    """A session being recorded. Use it as a context manager (sync or async)."""
+
+    __slots__ = (
+        "_counter",
+        "_implicit",
+        "_rec",
+        "_token",
+        "ended_at",
+        "error",
+        "forked_from",
+        "id",
+        "metadata",
+        "name",
+        "parent_span_id",
+        "project",
+        "started_at",
+        "status",
+        "tags",
+        "trace_id",
+    )
+
+    def __init__(
+        self,
+        rec: Recorder,
+        name: str,
+        *,
+        tags: tuple[str, ...],
+        metadata: dict[str, JSON],
+        project: str,
+        forked_from: ForkRef | None = None,
+        implicit: bool = False,
+    ) -> None:
+        self._rec = rec
+        self.id = rec.new_trace_id()
+        self.name = name
+        self.tags = tags
+        self.metadata = metadata
+        self.project = project
+        self.forked_from = forked_from
+        self.status = Status.RUNNING
+        self.started_at = 0
+        self.ended_at: int | None = None
+        self.error: ErrorInfo | None = None
+        self.parent_span_id: str | None = None
+        self.trace_id: str | None = None
+        self._counter = itertools.count(1)
+        self._token: Token[SessionHandle | None] | None = None
+        self._implicit = implicit
+
+    def next_number(self) -> int:
+        # itertools.count is advanced atomically under the GIL, so steps started
+        # concurrently from several threads still get distinct numbers.
+        return next(self._counter)
+
+    def set_metadata(self, **values: Any) -> None:
+        self.metadata = {**self.metadata, **{k: _attr(v) for k, v in values.items()}}
+
+    def add_tags(self, *tags: str) -> None:
+        self.tags = (*self.tags, *(t for t in tags if t not in self.tags))
+
+    def __enter__(self) -> SessionHandle:
+        self.started_at = time.time_ns()
+        self._rec.join_host_trace(self)
+        self._token = current_session_var.set(self)
+        self._rec.submit(self)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.ended_at = time.time_ns()
+        if exc is not None:
+            self.error = error_info(exc)
+        if self._token is not None:
+            try:
+                current_session_var.reset(self._token)
+            except ValueError:  # exited in another context than entered; nothing to restore
+                pass
+            self._token = None
+        self.status = Status.ERROR if exc is not None else Status.OK
+        self._rec.submit(self)
+
+    async def __aenter__(self) -> SessionHandle:
+        return self.__enter__()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.__exit__(exc_type, exc, tb)
+
+    def __repr__(self) -> str:
+        return f"<SessionHandle {self.name!r} id={self.id[:12]} {self.status}>"
+
+
+class StepHandle:
+    """A step being recorded. Use it as a context manager (sync or async)."""
+
+    __slots__ = (
+        "_input_ref",
+        "_output_ref",
+        "_queued",
+        "_rec",
+        "_span_id",
+        "_token",
+        "attributes",
+        "cost",
+        "ended_at",
+        "error",
+        "input",
+        "kind",
+        "model",
+        "name",
+        "number",
+        "output",
+        "parent",
+        "session",
+        "started_at",
+        "status",
+        "tokens_cached",
+        "tokens_in",
+        "tokens_out",
+        "tokens_reasoning",
+    )
+
+    def __init__(
+        self,
+        rec: Recorder,
+        kind: str,
+        name: str,
+        input: Any = None,
+        attributes: Mapping[str, Any] | None = None,
+        model: str | None = None,
+    ) -> None:
+        self._rec = rec
+        self.kind = kind
+        self.name = name
+        self.input = None if input is None or not rec.capture_io else jsonable(input)
+        self.output: JSON = None
+        # A shallow copy; values are made JSON-safe by the writer, off this path.
+        self.attributes: dict[str, Any] = dict(attributes) if attributes else {}
+        self.model = model
+        self.tokens_in = self.tokens_out = self.tokens_cached = self.tokens_reasoning = 0
+        self.cost: float | None = None
+        self.error: ErrorInfo | None = None
+        self.status = Status.RUNNING
+        self.ended_at: int | None = None
+        self.number = 0
+        self._span_id = ""
+        self._queued = False
+        self.started_at = 0
+        self.parent: StepHandle | None = None
+        self.session: SessionHandle | None = None
+        self._token: Token[StepHandle | None] | None = None
+        self._input_ref: str | None = None
+        self._output_ref: str | None = None
+
+    # -- what user code may call while the step runs -------------------------
+
+    def set_input(self, value: Any) -> None:
+        if self.status is Status.RUNNING and self._rec.capture_io:
+            self.input = jsonable(value)
+            self._input_ref = None
+
+    def set_output(self, value: Any) -> None:
+        if self.status is Status.RUNNING and self._rec.capture_io:
+            self.output = jsonable(value)
+
+    def set_attribute(self, key: str, value: Any) -> None:
+        if self.status is Status.RUNNING:
+            self.attributes[str(key)] = value
+
+    def set_attributes(self, attributes: Mapping[str, Any]) -> None:
+        if self.status is Status.RUNNING:
+            for k, v in attributes.items():
+                self.attributes[str(k)] = v
+
+    def set_model(self, model: str | None) -> None:
+        if self.status is Status.RUNNING:
+            self.model = model
+
+    def record_usage(
+        self,
+        *,
+        input: int = 0,
+        output: int = 0,
+        cached: int = 0,
+        reasoning: int = 0,
+        cost: float | None = None,
+    ) -> None:
+        """Add token usage (and optionally a known cost in USD) to this step.
+
+        Without ``cost`` the cost is computed from the model and the price table.
+        """
+        if self.status is not Status.RUNNING:
+            return
+        self.tokens_in += int(input or 0)
+        self.tokens_out += int(output or 0)
+        self.tokens_cached += int(cached or 0)
+        self.tokens_reasoning += int(reasoning or 0)
+        if cost is not None:
+            self.cost = (self.cost or 0.0) + float(cost)
+
+    def fail(self, exc: BaseException) -> None:
+        """Mark the step failed with ``exc`` without raising it."""
+        if self.status is Status.RUNNING:
+            self.error = error_info(exc)
+
+    # -- lifecycle -----------------------------------------------------------
+
+    def start(self) -> StepHandle:
+        parent = current_step_var.get()
+        session = parent.session if parent is not None else current_session_var.get()
+        if session is None or session.status is not Status.RUNNING:
+            session = self._rec.implicit_session(self.name)
+        self.parent = parent if parent is not None and parent.session is session else None
+        self.session = session
+        self.number = session.next_number()
+        self.started_at = time.time_ns()
+        self._token = current_step_var.set(self)
+        self._queued = True
+        self._rec.submit(self)
+        return self
+
+    def finish(self, exc: BaseException | None = None, *, at: int | None = None) -> None:
+        if self.status is not Status.RUNNING:
+            return
+        self.ended_at = time.time_ns() if at is None else at
+        if exc is not None and self.error is None:
+            self.error = error_info(exc)
+        if self._token is not None:
+            try:
+                current_step_var.reset(self._token)
+            except ValueError:  # finished in another context than started
+                pass
+            self._token = None
+        # status is assigned last: the writer treats a finished status as "all
+        # fields final", so everything above must already be in place.
+        self.status = Status.ERROR if self.error is not None else Status.OK
+        # Submit again only if the writer has already taken the start off the
+        # queue. The writer clears _queued *before* it reads the status, and
+        # the status was set above, so either the writer still has this handle
+        # queued and will see the final state, or it has taken it and we queue
+        # it once more; the final state cannot be missed.
+        if not self._queued:
+            self._queued = True
+            self._rec.submit(self)
+        session = self.session
+        if session is not None and session._implicit and self.parent is None:
+            session.__exit__(None if exc is None else type(exc), exc, None)
+
+    def __enter__(self) -> StepHandle:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.finish(exc)
+
+    async def __aenter__(self) -> StepHandle:
+        return self.start()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.finish(exc)
+
+    @property
+    def span_id(self) -> str:
+        """The step's 16-hex-digit OpenTelemetry span id (assigned on first use)."""
+        return self._span_id or self._rec.assign_span_id(self)
+
+    @property
+    def step_kind(self) -> StepKind:
+        return StepKind(self.kind)
+
+    def __repr__(self) -> str:
+        return f"<StepHandle #{self.number} {self.kind} {self.name!r} {self.status}>"
+
+
+class NoopStep:
+    """What the step API returns before ``configure()``: accepts everything, records nothing."""
+
+    __slots__ = ()
+    number = 0
+    span_id = ""
+    name = ""
+    kind = ""
+    session = None
+    status = Status.RUNNING
+
+    def set_input(self, value: Any) -> None: ...
+    def set_output(self, value: Any) -> None: ...
+    def set_attribute(self, key: str, value: Any) -> None: ...
+    def set_attributes(self, attributes: Mapping[str, Any]) -> None: ...
+    def set_model(self, model: str | None) -> None: ...
+
+    def record_usage(
+        self,
+        *,
+        input: int = 0,
+        output: int = 0,
+        cached: int = 0,
+        reasoning: int = 0,
+        cost: float | None = None,
+    ) -> None: ...
+
+    def fail(self, exc: BaseException) -> None: ...
+
+    def __enter__(self) -> NoopStep:
+        return self
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    async def __aenter__(self) -> NoopStep:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None: ...
+
+
+class NoopSession:
+    """What ``session()`` returns before ``configure()``."""
+
+    __slots__ = ()
+    id = ""
+    name = ""
+
+    def set_metadata(self, **values: Any) -> None: ...
+    def add_tags(self, *tags: str) -> None: ...
+
+    def __enter__(self) -> NoopSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    async def __aenter__(self) -> NoopSession:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None: ...
+
+
+NOOP_STEP = NoopStep()
+NOOP_SESSION = NoopSession()

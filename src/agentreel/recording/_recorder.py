@@ -1,0 +1,304 @@
+"""The recorder: configuration, the store, the writer, and the process-wide state.
+
+Until ``configure()`` is called there is no recorder and the API is a no-op.
+Configuration happens once; configuring again warns and replaces the previous
+recorder after flushing it.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import random
+import sys
+import threading
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from agentreel.errors import ConfigurationError
+from agentreel.model import DEFAULT_PROJECT, JSON, TokenUsage
+from agentreel.storage import Store, default_db_path, open_store
+
+from ._live import SessionHandle
+from ._redact import Redactor
+from ._stats import Stats, logger
+from ._writer import Writer
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecorderConfig:
+    """What ``configure()`` was given, validated."""
+
+    db: str | None
+    project: str
+    redact: bool
+    redact_keys: tuple[str, ...]
+    capture_io: bool
+    queue_size: int
+    flush_interval: float
+    shutdown_timeout: float
+    max_payload_chars: int
+
+
+class Recorder:
+    """Records sessions and steps into a store through a background writer."""
+
+    def __init__(self, config: RecorderConfig, store: Store, prices: Any) -> None:
+        self.config = config
+        self.project = config.project
+        self.capture_io = config.capture_io
+        self.stats = Stats()
+        self.store = store
+        self._prices = prices
+        # A private generator: the recorder must never draw from the global
+        # `random` module, whose sequence the host program may depend on.
+        self._ids = random.Random(os.urandom(16))
+        self._id_lock = threading.Lock()
+        self._otel = _otel_span_getter()
+        self.writer = Writer(
+            store,
+            stats=self.stats,
+            redactor=Redactor(enabled=config.redact, extra_keys=config.redact_keys),
+            cost=self._cost,
+            span_id=self.assign_span_id,
+            queue_size=config.queue_size,
+            flush_interval=config.flush_interval,
+            max_payload_chars=config.max_payload_chars,
+        )
+        self.submit = self.writer.submit
+
+    # -- ids -------------------------------------------------------------------
+
+    def new_span_id(self) -> str:
+        # getrandbits on a shared Random is atomic under the GIL (a C call).
+        return f"{self._ids.getrandbits(64) or 1:016x}"
+
+    def assign_span_id(self, step: Any) -> str:
+        """Give ``step`` its span id once, whichever thread asks first.
+
+        Span ids are drawn lazily, by the writer or by user code reading
+        ``span_id``; the lock makes both see the same id.
+        """
+        with self._id_lock:
+            if not step._span_id:
+                step._span_id = self.new_span_id()
+            return str(step._span_id)
+
+    def new_trace_id(self) -> str:
+        return f"{self._ids.getrandbits(128) or 1:032x}"
+
+    # -- sessions ---------------------------------------------------------------
+
+    def implicit_session(self, name: str) -> SessionHandle:
+        """A session for a step started outside any session; it ends with the step."""
+        session = SessionHandle(
+            self, name, tags=(), metadata={}, project=self.project, implicit=True
+        )
+        session.__enter__()
+        return session
+
+    def join_host_trace(self, session: SessionHandle) -> None:
+        if self._otel is None:
+            return
+        try:
+            ctx = self._otel().get_span_context()
+            if ctx.is_valid:
+                session.trace_id = f"{ctx.trace_id:032x}"
+                session.parent_span_id = f"{ctx.span_id:016x}"
+        except Exception as exc:  # a broken tracer must not break the session
+            self.stats.loss("hook_errors", detail=f"reading the OpenTelemetry context: {exc!r}")
+
+    # -- cost ---------------------------------------------------------------------
+
+    def _cost(
+        self, model: str | None, tin: int, tout: int, cached: int, reasoning: int
+    ) -> float | None:
+        if self._prices is None or not model:
+            return None
+        usage = TokenUsage(input=tin, output=tout, cached=cached, reasoning=reasoning)
+        cost: float | None = self._prices.cost(model, usage)
+        return cost
+
+    # -- lifecycle ----------------------------------------------------------------
+
+    def flush(self, timeout: float | None = 5.0) -> bool:
+        return self.writer.flush(timeout)
+
+    def shutdown(self, timeout: float | None = None) -> bool:
+        if timeout is None:
+            timeout = self.config.shutdown_timeout
+        done = self.writer.stop(timeout)
+        if not done:
+            lost = self.stats.snapshot()["dropped_shutdown"]
+            print(
+                f"agentreel: {lost} records could not be written to {self.store.location} "
+                f"within {timeout:g}s at exit",
+                file=sys.stderr,
+            )
+        if self.config.db is not None:  # a store passed in belongs to the caller
+            try:
+                self.store.close()
+            except Exception as exc:
+                logger.warning("agentreel: closing the store failed: %r", exc)
+        return done
+
+
+def _otel_span_getter() -> Any:
+    """``opentelemetry.trace.get_current_span`` if the API is installed, else None."""
+    try:
+        from opentelemetry import trace
+    except ImportError:
+        return None
+    return trace.get_current_span
+
+
+# -- process-wide state ------------------------------------------------------------
+
+
+class _State:
+    __slots__ = ("lock", "recorder")
+
+    def __init__(self) -> None:
+        self.recorder: Recorder | None = None
+        self.lock = threading.Lock()
+
+
+STATE = _State()
+_last_stats: dict[str, int] = {}
+
+
+def configure(
+    *,
+    db: str | os.PathLike[str] | None = None,
+    store: Store | None = None,
+    project: str | None = None,
+    prices: Mapping[str, Any] | None = None,
+    redact: bool = True,
+    redact_keys: tuple[str, ...] | list[str] = (),
+    capture_io: bool = True,
+    queue_size: int = 10_000,
+    flush_interval: float = 0.2,
+    shutdown_timeout: float = 2.0,
+    max_payload_chars: int = 1_000_000,
+) -> Recorder | None:
+    """Start recording. Returns the recorder, or ``None`` if the store cannot be opened.
+
+    ``db`` is a SQLite file (default ``$AGENTREEL_DB`` or ``./.agentreel/reel.db``);
+    ``store`` any :class:`~agentreel.storage.Store` instead. ``prices`` overrides
+    entries of the price table (model name → ``Price`` or a mapping of its fields).
+
+    Bad arguments raise :class:`~agentreel.errors.ConfigurationError`. A store
+    that cannot be opened does not: recording stays off, the failure is logged,
+    and the host program runs on unharmed.
+    """
+    if db is not None and store is not None:
+        raise ConfigurationError("pass either db= or store= to configure(), not both")
+    if queue_size < 1:
+        raise ConfigurationError(f"queue_size must be at least 1, not {queue_size}")
+    if flush_interval <= 0 or shutdown_timeout < 0:
+        raise ConfigurationError("flush_interval must be positive and shutdown_timeout >= 0")
+    if max_payload_chars < 100:
+        raise ConfigurationError(f"max_payload_chars must be at least 100, not {max_payload_chars}")
+    table = _price_table(prices)
+    config = RecorderConfig(
+        db=None if store is not None else os.fspath(db if db is not None else default_db_path()),
+        project=project or os.environ.get("AGENTREEL_PROJECT") or DEFAULT_PROJECT,
+        redact=redact,
+        redact_keys=tuple(redact_keys),
+        capture_io=capture_io,
+        queue_size=queue_size,
+        flush_interval=flush_interval,
+        shutdown_timeout=shutdown_timeout,
+        max_payload_chars=max_payload_chars,
+    )
+    with STATE.lock:
+        previous = STATE.recorder
+        STATE.recorder = None
+    if previous is not None:
+        warnings.warn(
+            "agentreel.configure() was called again; the previous recorder was flushed "
+            "and replaced",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        previous.shutdown()
+    if store is None and config.db is not None:
+        try:
+            Path(config.db).parent.mkdir(parents=True, exist_ok=True)
+            store = open_store(config.db)
+        except Exception as exc:
+            logger.error("agentreel: recording is off, the store cannot be opened: %s", exc)
+            return None
+    if store is None:  # unreachable: config.db is set whenever store is None
+        return None
+    recorder = Recorder(config, store, table)
+    with STATE.lock:
+        STATE.recorder = recorder
+    return recorder
+
+
+def _price_table(prices: Mapping[str, Any] | None) -> Any:
+    from agentreel.pricing import DEFAULT_PRICES
+
+    return DEFAULT_PRICES.with_overrides(prices) if prices else DEFAULT_PRICES
+
+
+def shutdown(timeout: float | None = None) -> None:
+    """Flush what is queued (within ``timeout``, default the configured one) and stop."""
+    with STATE.lock:
+        recorder = STATE.recorder
+        STATE.recorder = None
+    if recorder is not None:
+        recorder.shutdown(timeout)
+        _last_stats.clear()
+        _last_stats.update(recorder.stats.snapshot())
+
+
+def flush(timeout: float | None = 5.0) -> bool:
+    """Wait until everything recorded so far is in the store. True if it is."""
+    recorder = STATE.recorder
+    return True if recorder is None else recorder.flush(timeout)
+
+
+def stats() -> dict[str, int]:
+    """Counters of the current recorder: what was written and what was lost, by reason."""
+    recorder = STATE.recorder
+    if recorder is None:
+        return dict(_last_stats)
+    return recorder.stats.snapshot()
+
+
+def _at_exit() -> None:
+    with STATE.lock:
+        recorder = STATE.recorder
+        STATE.recorder = None
+    if recorder is not None:
+        recorder.shutdown()
+        _last_stats.update(recorder.stats.snapshot())
+
+
+atexit.register(_at_exit)
+
+
+def _after_fork_in_child() -> None:
+    # The writer thread does not exist in a forked child and a SQLite
+    # connection must not cross a fork; reopen the same database in the child.
+    recorder = STATE.recorder
+    STATE.recorder = None
+    STATE.lock = threading.Lock()
+    if recorder is None or recorder.config.db is None:
+        return
+    try:
+        store = open_store(recorder.config.db)
+        STATE.recorder = Recorder(recorder.config, store, recorder._prices)
+    except Exception as exc:
+        logger.error("agentreel: recording is off in the forked child: %s", exc)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+__all__ = ["JSON", "Recorder", "RecorderConfig", "configure", "flush", "shutdown", "stats"]

@@ -1,0 +1,54 @@
+"""Counters of what the recorder did and, above all, what it lost and why."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+
+logger = logging.getLogger("agentreel")
+
+#: Reasons a counter may carry; documented in docs/recording.md.
+REASONS = (
+    "sessions",  # sessions written
+    "steps",  # step rows written (a step written at start and at end counts twice)
+    "dropped_queue_full",  # records not queued because the writer fell behind
+    "dropped_shutdown",  # records still queued when the exit flush timed out
+    "write_errors",  # batches the store refused (their records are lost)
+    "encode_errors",  # payloads that could not be encoded (the step is kept without it)
+    "redacted",  # secrets masked before storing
+    "truncated",  # payload strings cut to the size limit
+    "hook_errors",  # internal callbacks that raised (contained)
+)
+
+
+class Stats:
+    """Thread-safe counters with a log line the first time each loss happens."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: Counter[str] = Counter()
+        self._logged: set[str] = set()
+
+    def add(self, reason: str, n: int = 1) -> None:
+        with self._lock:
+            self._counts[reason] += n
+
+    def loss(self, reason: str, n: int = 1, detail: str = "") -> None:
+        """Count a loss and log it once per reason (losses must not flood logs)."""
+        with self._lock:
+            self._counts[reason] += n
+            first = reason not in self._logged
+            self._logged.add(reason)
+        if first:
+            logger.warning(
+                "agentreel lost data (%s)%s; see agentreel.stats() for counts",
+                reason,
+                f": {detail}" if detail else "",
+            )
+
+    def snapshot(self) -> dict[str, int]:
+        with self._lock:
+            out = dict.fromkeys(REASONS, 0)
+            out.update(self._counts)
+            return out

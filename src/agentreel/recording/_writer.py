@@ -1,0 +1,307 @@
+"""The background writer: a bounded queue of live handles, drained in batches.
+
+"When to write" lives here; "how to write" is the store's ``write()``. The
+producer side (``submit``) is a deque append and a length check; the writer
+thread wakes every ``flush_interval`` or when a batch's worth is waiting,
+turns the handles it drained into one ``WriteBatch`` and hands it to the
+store in one transaction. A handle submitted at start and again at end within
+one batch is written once, in its final state.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+
+from agentreel.model import Session, Status, StepRow
+from agentreel.payloads import PayloadEncoder, jsonable
+from agentreel.storage import Store, WriteBatch
+
+from ._live import SessionHandle, StepHandle
+from ._redact import Redactor, may_hold_secret_bytes
+from ._stats import Stats, logger
+
+_EMPTY = b"{}"
+CostFn = Callable[[str | None, int, int, int, int], float | None]
+
+
+class _FlushMarker:
+    __slots__ = ("done",)
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+
+
+class Writer:
+    """Owns the queue and the thread that empties it into a store."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        stats: Stats,
+        redactor: Redactor,
+        cost: CostFn,
+        span_id: Callable[[Any], str],
+        queue_size: int = 10_000,
+        batch_size: int = 512,
+        flush_interval: float = 0.2,
+        max_payload_chars: int = 1_000_000,
+    ) -> None:
+        self.store = store
+        self._stats = stats
+        self._redactor = redactor
+        self._cost = cost
+        self._span_id = span_id
+        self._sensitive: dict[tuple[str, ...], bool] = {}
+        self._queue: deque[Any] = deque()
+        self._queue_size = queue_size
+        self._batch_size = batch_size
+        self._interval = flush_interval
+        self._max_chars = max_payload_chars
+        self._encoder = PayloadEncoder()
+        self._wake = threading.Event()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="agentreel-writer", daemon=True)
+        self._thread.start()
+
+    # -- producer side (any thread) -------------------------------------------
+
+    def submit(self, item: StepHandle | SessionHandle) -> None:
+        queue = self._queue
+        if len(queue) >= self._queue_size:
+            self._stats.loss("dropped_queue_full", detail="the writer cannot keep up")
+            return
+        queue.append(item)
+        if len(queue) == self._batch_size:
+            self._wake.set()
+
+    def flush(self, timeout: float | None = 5.0) -> bool:
+        """Wait until everything submitted before this call is written."""
+        if not self._thread.is_alive():
+            return not self._queue
+        marker = _FlushMarker()
+        self._queue.append(marker)
+        self._wake.set()
+        return marker.done.wait(timeout)
+
+    def stop(self, timeout: float | None) -> bool:
+        """Write what is queued and stop; False if ``timeout`` ran out first."""
+        self._stopping = True
+        self._wake.set()
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            left = sum(1 for item in self._queue if not isinstance(item, _FlushMarker))
+            if left:
+                self._stats.loss("dropped_shutdown", left, "the exit flush timed out")
+            return False
+        return True
+
+    @property
+    def pending(self) -> int:
+        return len(self._queue)
+
+    # -- writer thread -----------------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait(self._interval)
+            self._wake.clear()
+            while self._queue:
+                self._drain()
+            if self._stopping and not self._queue:
+                return
+
+    def _drain(self) -> None:
+        queue = self._queue
+        handles: dict[int, Any] = {}
+        markers: list[_FlushMarker] = []
+        limit = self._batch_size * 4
+        while queue and len(handles) < limit:
+            item = queue.popleft()
+            if isinstance(item, _FlushMarker):
+                markers.append(item)
+                break  # write what came before the marker, then release it
+            handles[id(item)] = item
+        if handles:
+            try:
+                batch = self._build(handles.values())
+            except Exception as exc:  # a bug here must not kill the thread
+                self._stats.loss("write_errors", len(handles), f"building a batch failed: {exc!r}")
+                batch = None
+            if batch:
+                try:
+                    self.store.write(batch)
+                except Exception as exc:
+                    self._stats.loss("write_errors", len(handles), f"{type(exc).__name__}: {exc}")
+                else:
+                    self._stats.add("steps", len(batch.steps))
+                    self._stats.add("sessions", len(batch.sessions))
+        for marker in markers:
+            marker.done.set()
+
+    def _build(self, items: Any) -> WriteBatch:
+        sessions: list[Session] = []
+        steps: list[StepRow] = []
+        blobs: dict[str, bytes] = {}
+        for item in items:
+            if type(item) is StepHandle:
+                steps.append(self._step_row(item, blobs))
+            else:
+                sessions.append(self._session(item))
+        return WriteBatch(sessions=sessions, steps=steps, blobs=blobs)
+
+    def _step_row(self, h: StepHandle, blobs: dict[str, bytes]) -> StepRow:
+        # Clear the queued flag *before* reading the status; StepHandle.finish
+        # relies on this order to never lose a step's final state.
+        h._queued = False
+        status = h.status  # a finished status means every other field is final
+        finished = status is not Status.RUNNING
+        if h.input is not None and h._input_ref is None:
+            h._input_ref = self._payload(h.input, blobs)
+        if finished and h.output is not None and h._output_ref is None:
+            h._output_ref = self._payload(h.output, blobs)
+        cost = h.cost
+        if finished and cost is None and h.model and (h.tokens_in or h.tokens_out):
+            cost = h.cost = self._cost(
+                h.model, h.tokens_in, h.tokens_out, h.tokens_cached, h.tokens_reasoning
+            )
+        attrs = self._attributes(h.attributes) if h.attributes else _EMPTY
+        parent = h.parent
+        session = h.session
+        span_id = self._span_id
+        return StepRow(
+            session.id if session is not None else "",
+            h.number,
+            h._span_id or span_id(h),
+            parent.number if parent is not None else None,
+            (parent._span_id or span_id(parent))
+            if parent is not None
+            else (session.parent_span_id if session is not None else None),
+            h.kind,
+            h.name,
+            status,
+            h.started_at,
+            h.ended_at if finished else None,
+            attrs,
+            h.model,
+            h.tokens_in,
+            h.tokens_out,
+            h.tokens_cached,
+            h.tokens_reasoning,
+            cost,
+            h._input_ref,
+            h._output_ref if finished else None,
+            h.error if finished else None,
+        )
+
+    def _payload(self, value: Any, blobs: dict[str, bytes]) -> str | None:
+        try:
+            value = self._sanitize(value)
+            encoded = self._encoder.encode(value)
+        except Exception as exc:
+            self._stats.loss("encode_errors", detail=f"{type(exc).__name__}: {exc}")
+            return None
+        blobs.update(encoded.blobs)
+        return encoded.root
+
+    def _sanitize(self, value: Any) -> Any:
+        before = self._redactor.count
+        limit = self._max_chars
+
+        def text(s: str) -> str:
+            s = self._redactor.text(s) if self._redactor.enabled else s
+            if len(s) > limit:
+                self._stats.add("truncated")
+                s = s[:limit] + f"...[truncated {len(s) - limit} chars]"
+            return s
+
+        if self._redactor.enabled:
+            out = self._redactor._walk(value, text)
+        else:
+            out = _walk_strings(value, text)
+        if self._redactor.count != before:
+            self._stats.add("redacted", self._redactor.count - before)
+            self._redactor.count = before
+        return out
+
+    def _attributes(self, attributes: dict[str, Any]) -> bytes:
+        """A step's attributes as JSON bytes, JSON-safe and redacted.
+
+        This runs for every step. The fast path encodes the attributes once
+        and scans the encoded bytes once for anything secret-shaped; only if
+        that scan or a key name raises a suspicion does the per-value path run.
+        The bytes go to the store as they are, so nothing is encoded twice.
+        """
+        # dict.copy() is atomic under the GIL: user code may still be adding
+        # attributes to a running step while this runs.
+        attrs = attributes.copy()
+        redactor = self._redactor
+        try:
+            data = orjson.dumps(attrs, default=jsonable)
+        except TypeError:  # non-string keys or values orjson rejects outright
+            attrs = jsonable(attrs)
+            data = orjson.dumps(attrs, option=orjson.OPT_NON_STR_KEYS)
+        if not redactor.enabled:
+            return data
+        keys = tuple(attrs)
+        hidden = self._sensitive.get(keys)
+        if hidden is None:
+            if len(self._sensitive) > 4096:
+                self._sensitive.clear()
+            hidden = self._sensitive[keys] = any(
+                isinstance(k, str) and redactor.is_sensitive_key(k) for k in keys
+            )
+        if not hidden and not may_hold_secret_bytes(data):
+            return data
+        clean = redactor.value(orjson.loads(data))
+        if redactor.count:
+            self._stats.add("redacted", redactor.count)
+            redactor.count = 0
+            return orjson.dumps(clean)
+        return data
+
+    def _redact(self, value: Any) -> Any:
+        redactor = self._redactor
+        out = redactor.value(value)
+        if redactor.count:
+            self._stats.add("redacted", redactor.count)
+            redactor.count = 0
+        return out
+
+    def _session(self, h: SessionHandle) -> Session:
+        status = h.status
+        metadata = h.metadata
+        if metadata and self._redactor.enabled:
+            metadata = self._redact(metadata)
+        return Session(
+            id=h.id,
+            name=h.name,
+            project=h.project,
+            tags=h.tags,
+            metadata=metadata,
+            status=status,
+            started_at=h.started_at,
+            ended_at=h.ended_at if status is not Status.RUNNING else None,
+            error=h.error if status is not Status.RUNNING else None,
+            forked_from=h.forked_from,
+            parent_span_id=h.parent_span_id,
+            trace_id=h.trace_id,
+        )
+
+
+def _walk_strings(value: Any, text: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return text(value)
+    if isinstance(value, dict):
+        return {k: _walk_strings(v, text) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_walk_strings(v, text) for v in value]
+    return value
+
+
+__all__ = ["Writer", "logger"]

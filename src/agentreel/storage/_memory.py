@@ -1,0 +1,187 @@
+"""The in-memory store: the reference backend and a test double.
+
+It keeps JSON values the way a database would (a fresh copy on every read,
+tuples as lists), so code tested against it behaves the same on SQLite.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Collection
+
+import orjson
+
+from agentreel.errors import AmbiguousId, UnknownSession, UnknownStep
+from agentreel.model import NO_USAGE, Session, SessionSummary, Status, Step, StepRow, TokenUsage
+
+from ._protocol import SessionFilter, WriteBatch
+from ._rules import (
+    coalesce_sessions,
+    coalesce_steps,
+    dump_attributes,
+    hex_prefix,
+    load_json,
+    not_json_safe,
+    replaces,
+    snapshot,
+)
+
+_ERROR = Status.ERROR.value
+
+
+class MemoryStore:
+    """Sessions, steps and blobs in dictionaries, guarded by one lock.
+
+    ``close()`` releases nothing and keeps the data readable, so a test can
+    shut the recorder down and then inspect what it wrote.
+    """
+
+    location = ":memory:"
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sessions: dict[str, Session] = {}
+        # Each row is kept with its attributes as JSON bytes: encoding is cheap,
+        # and decoding on every read hands out a copy no caller can mutate.
+        self._steps: dict[str, dict[int, tuple[StepRow, bytes]]] = {}
+        self._blobs: dict[str, bytes] = {}
+
+    def __repr__(self) -> str:
+        return f"MemoryStore(sessions={len(self._sessions)}, blobs={len(self._blobs)})"
+
+    def write(self, batch: WriteBatch) -> None:
+        # Copy everything before taking the lock, so a value that is not
+        # JSON-safe fails the whole batch and leaves the store untouched.
+        try:
+            sessions = [
+                dataclasses.replace(
+                    s, tags=tuple(s.tags), metadata=snapshot(s.metadata), status=Status(s.status)
+                )
+                for s in coalesce_sessions(batch.sessions)
+            ]
+            steps = [(r, dump_attributes(r.attributes)) for r in coalesce_steps(batch.steps)]
+        except orjson.JSONEncodeError as exc:
+            raise not_json_safe(self.location, exc) from exc
+        blobs = {d: bytes(b) for d, b in batch.blobs.items()}
+        with self._lock:
+            for session in sessions:
+                old = self._sessions.get(session.id)
+                if old is None or replaces(session.status, old.status):
+                    self._sessions[session.id] = session
+            for entry in steps:
+                row = entry[0]
+                rows = self._steps.setdefault(row.session_id, {})
+                prev = rows.get(row.number)
+                if prev is None or replaces(row.status, prev[0].status):
+                    rows[row.number] = entry
+            for digest, data in blobs.items():
+                self._blobs.setdefault(digest, data)
+
+    def resolve_session_id(self, prefix: str) -> str:
+        with self._lock:
+            if prefix in self._sessions:
+                return prefix
+            wanted = hex_prefix(prefix)
+            found = sorted(i for i in self._sessions if wanted and i.startswith(wanted))
+        if not found:
+            raise UnknownSession(prefix)
+        if len(found) > 1:
+            raise AmbiguousId(prefix, found)
+        return found[0]
+
+    def get_session(self, session_id: str) -> Session:
+        with self._lock:
+            session = self._sessions.get(session_id)
+        if session is None:
+            raise UnknownSession(session_id)
+        return dataclasses.replace(session, metadata=snapshot(session.metadata))
+
+    def summarize(self, session_id: str) -> SessionSummary:
+        with self._lock:
+            session = self._sessions.get(session_id)
+            if session is None:
+                raise UnknownSession(session_id)
+            return self._summary(session)
+
+    def list_sessions(self, filter: SessionFilter | None = None) -> list[SessionSummary]:
+        f = filter or SessionFilter()
+        needle = f.name.casefold() if f.name is not None else None
+        with self._lock:
+            matching = [
+                s
+                for s in self._sessions.values()
+                if (needle is None or needle in s.name.casefold())
+                and all(t in s.tags for t in f.tags)
+                and (f.status is None or s.status == f.status)
+                and (f.project is None or s.project == f.project)
+                and (f.since is None or s.started_at >= f.since)
+                and (f.until is None or s.started_at < f.until)
+            ]
+            matching.sort(key=lambda s: (s.started_at, s.id), reverse=True)
+            end = None if f.limit is None else f.offset + f.limit
+            return [self._summary(s) for s in matching[f.offset : end]]
+
+    def count_sessions(self) -> int:
+        with self._lock:
+            return len(self._sessions)
+
+    def get_steps(self, session_id: str, *, from_number: int = 1) -> list[Step]:
+        with self._lock:
+            rows = self._steps.get(session_id)
+            if rows is None and session_id not in self._sessions:
+                raise UnknownSession(session_id)
+            picked = sorted(
+                (e for n, e in (rows or {}).items() if n >= from_number), key=lambda e: e[0].number
+            )
+        return [_step(r) for r in picked]
+
+    def get_step(self, session_id: str, number: int) -> Step:
+        with self._lock:
+            rows = self._steps.get(session_id)
+            if rows is None and session_id not in self._sessions:
+                raise UnknownSession(session_id)
+            entry = (rows or {}).get(number)
+            if entry is None:
+                raise UnknownStep(session_id, number, max(rows or (0,)))
+        return _step(entry)
+
+    def get_blobs(self, digests: Collection[str]) -> dict[str, bytes]:
+        with self._lock:
+            blobs = self._blobs
+            return {d: blobs[d] for d in digests if d in blobs}
+
+    def close(self) -> None:
+        """Nothing to release; the data stays readable."""
+
+    def _summary(self, session: Session) -> SessionSummary:
+        # Called with the lock held.
+        rows = [e[0] for e in self._steps.get(session.id, {}).values()]
+        usage = NO_USAGE
+        cost = 0.0
+        errors = 0
+        last: int | None = None
+        for r in rows:
+            usage = usage + TokenUsage(
+                input=r.tokens_in,
+                output=r.tokens_out,
+                cached=r.tokens_cached,
+                reasoning=r.tokens_reasoning,
+            )
+            cost += r.cost or 0.0
+            errors += r.status == _ERROR
+            seen = r.ended_at if r.ended_at is not None else r.started_at
+            last = seen if last is None else max(last, seen)
+        return SessionSummary(
+            session=dataclasses.replace(session, metadata=snapshot(session.metadata)),
+            step_count=len(rows),
+            error_count=errors,
+            usage=usage,
+            cost=cost,
+            last_step_at=last,
+        )
+
+
+def _step(entry: tuple[StepRow, bytes]) -> Step:
+    row, attributes = entry
+    return Step.from_row(row._replace(attributes=load_json(attributes)))

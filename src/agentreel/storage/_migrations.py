@@ -1,0 +1,147 @@
+"""The SQLite schema, as an ordered list of migrations.
+
+A database records each migration it has applied in ``agentreel_migrations``.
+Opening a database applies the missing ones in order, in one transaction; a
+database that has applied a version this code does not know was written by a
+newer agentreel and is refused (``SchemaTooNew``) rather than misread.
+
+Never edit a migration that has shipped: append a new one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import dataclass
+
+from agentreel.errors import SchemaTooNew, StoreUnavailable
+
+MIGRATIONS_TABLE = "agentreel_migrations"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Migration:
+    version: int
+    name: str
+    statements: tuple[str, ...]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        version=1,
+        name="sessions, steps and blobs",
+        statements=(
+            """
+            CREATE TABLE sessions (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                -- casefolded name, because SQLite's lower() only folds ASCII
+                name_folded TEXT NOT NULL,
+                project TEXT NOT NULL,
+                tags TEXT NOT NULL,
+                metadata TEXT NOT NULL,
+                status TEXT NOT NULL,
+                started_at INTEGER NOT NULL,
+                ended_at INTEGER,
+                error TEXT,
+                forked_from_session TEXT,
+                forked_from_step INTEGER,
+                parent_span_id TEXT
+            )
+            """,
+            "CREATE INDEX sessions_by_start ON sessions (started_at, id)",
+            "CREATE INDEX sessions_by_project ON sessions (project, started_at, id)",
+            """
+            CREATE TABLE steps (
+                session_id TEXT NOT NULL,
+                number INTEGER NOT NULL,
+                span_id TEXT NOT NULL,
+                parent_number INTEGER,
+                parent_span_id TEXT,
+                kind TEXT NOT NULL,
+                name TEXT NOT NULL,
+                status TEXT NOT NULL,
+                started_at INTEGER NOT NULL,
+                ended_at INTEGER,
+                attributes TEXT NOT NULL,
+                model TEXT,
+                tokens_in INTEGER NOT NULL,
+                tokens_out INTEGER NOT NULL,
+                tokens_cached INTEGER NOT NULL,
+                tokens_reasoning INTEGER NOT NULL,
+                cost REAL,
+                input_ref TEXT,
+                output_ref TEXT,
+                error TEXT,
+                PRIMARY KEY (session_id, number)
+            )
+            """,
+            """
+            CREATE TABLE blobs (
+                digest TEXT PRIMARY KEY,
+                bytes BLOB NOT NULL
+            ) WITHOUT ROWID
+            """,
+        ),
+    ),
+    Migration(
+        version=2,
+        name="trace id of sessions that joined a host trace",
+        statements=("ALTER TABLE sessions ADD COLUMN trace_id TEXT",),
+    ),
+)
+
+LATEST = MIGRATIONS[-1].version
+
+
+def migrate(conn: sqlite3.Connection, location: str) -> None:
+    """Bring the database on ``conn`` up to :data:`LATEST`.
+
+    ``conn`` must be in autocommit mode. ``BEGIN IMMEDIATE`` takes the write
+    lock first, so two processes opening a new file at once do not both try
+    to create the tables.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        current = _current_version(conn, location)
+        if current > LATEST:
+            raise SchemaTooNew(location, current, LATEST)
+        for migration in MIGRATIONS:
+            if migration.version <= current:
+                continue
+            for statement in migration.statements:
+                conn.execute(statement)
+            conn.execute(
+                f"INSERT INTO {MIGRATIONS_TABLE} (version, name, applied_at) VALUES (?, ?, ?)",
+                (migration.version, migration.name, time.time_ns()),
+            )
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _current_version(conn: sqlite3.Connection, location: str) -> int:
+    tables = {
+        name
+        for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    }
+    if MIGRATIONS_TABLE not in tables:
+        if tables:
+            # Someone else's database: adding our tables to it would be rude.
+            raise StoreUnavailable(
+                location,
+                "it is a SQLite database, but not an agentreel one (it has tables of its own); "
+                "point agentreel at another file",
+            )
+        conn.execute(
+            f"CREATE TABLE {MIGRATIONS_TABLE} ("
+            "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)"
+        )
+        return 0
+    (version,) = conn.execute(
+        f"SELECT COALESCE(MAX(version), 0) FROM {MIGRATIONS_TABLE}"
+    ).fetchone()
+    return int(version)

@@ -1,0 +1,119 @@
+"""The Store protocol: what every backend (memory, SQLite, later PostgreSQL) offers.
+
+Writes arrive in batches from one writer (the recorder's background thread, or
+an importer); each batch is applied in one transaction. Reads may come from
+any thread. The conformance suite in ``tests/storage/`` is the executable
+definition of this protocol: a new backend is done when it passes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from agentreel.model import Session, SessionSummary, Status, Step, StepRow
+from agentreel.payloads import decode_payload
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionFilter:
+    """Which sessions ``list_sessions`` returns, newest first.
+
+    ``name`` matches a case-insensitive substring (Unicode case folding, no
+    wildcards); every tag in ``tags`` must be present; ``since <= started_at <
+    until`` (ns since the epoch). ``limit=None`` means no limit.
+    """
+
+    name: str | None = None
+    tags: tuple[str, ...] = ()
+    status: Status | None = None
+    project: str | None = None
+    since: int | None = None
+    until: int | None = None
+    limit: int | None = 100
+    offset: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WriteBatch:
+    """Everything one transaction writes.
+
+    Sessions and steps are upserts (a session by id, a step by session id and
+    number); within a batch a later entry for the same key wins. A *running*
+    row never replaces a *finished* one, so a late or repeated start cannot
+    undo an end. Blobs are insert-if-absent: same digest, same bytes.
+
+    A row's ``attributes`` may also be the JSON bytes of the mapping, already
+    encoded (the recorder does this off the hot path); stores keep them as is.
+    A value that is not JSON-safe fails the whole batch with ``StoreError``.
+    """
+
+    sessions: Sequence[Session] = ()
+    steps: Sequence[StepRow] = ()
+    blobs: Mapping[str, bytes] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.sessions or self.steps or self.blobs)
+
+
+@runtime_checkable
+class Store(Protocol):
+    """A place sessions, steps and payload blobs are kept."""
+
+    #: Where the data lives, for messages: a file path, a URL, ``":memory:"``.
+    location: str
+
+    def write(self, batch: WriteBatch) -> None:
+        """Apply ``batch`` in one transaction."""
+
+    def resolve_session_id(self, prefix: str) -> str:
+        """The full id of the one session whose id starts with ``prefix``.
+
+        An exact id always resolves to itself. Otherwise ``prefix`` is matched
+        case-insensitively against the lowercase-hex ids; an empty prefix, or
+        one with a character that is not hex, matches nothing. Raises
+        ``UnknownSession`` when none matches, ``AmbiguousId`` (with every
+        candidate, sorted) when several do.
+        """
+
+    def get_session(self, session_id: str) -> Session:
+        """The session with exactly this id, or ``UnknownSession``."""
+
+    def summarize(self, session_id: str) -> SessionSummary:
+        """The session with its totals, or ``UnknownSession``.
+
+        Totals are computed from the session's steps: their count, how many
+        have status ``error``, summed usage and cost, and ``last_step_at``, the
+        latest ``ended_at`` (or ``started_at`` of an unfinished step).
+        """
+
+    def list_sessions(self, filter: SessionFilter | None = None) -> list[SessionSummary]:
+        """Sessions matching ``filter`` with their totals, newest first.
+
+        Newest means latest ``started_at``; equal start times are ordered by id,
+        descending, so that paging with ``offset`` is stable.
+        """
+
+    def count_sessions(self) -> int:
+        """How many sessions the store holds."""
+
+    def get_steps(self, session_id: str, *, from_number: int = 1) -> list[Step]:
+        """Steps of a session numbered ``from_number`` and up, in number order.
+
+        An unknown session raises ``UnknownSession`` (a known one may have no steps).
+        """
+
+    def get_step(self, session_id: str, number: int) -> Step:
+        """One step, or ``UnknownStep`` (``UnknownSession`` if the session is unknown)."""
+
+    def get_blobs(self, digests: Collection[str]) -> dict[str, bytes]:
+        """The blobs among ``digests`` that the store has; absent ones are left out."""
+
+    def close(self) -> None:
+        """Release connections and files. Idempotent."""
+
+
+def load_payload(store: Store, digest: str) -> Any:
+    """Read a payload back from ``store`` by its root digest."""
+    return decode_payload(digest, store.get_blobs)

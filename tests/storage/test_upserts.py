@@ -1,0 +1,109 @@
+"""Upserts: later writes win, except that a running row never undoes a finished one."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from agentreel.model import ErrorInfo, Status
+from agentreel.storage import Store, WriteBatch
+
+from ._factories import T0, Factory
+
+
+def test_a_finished_step_replaces_its_running_start(store: Store, make: Factory) -> None:
+    sid = make.session_id()
+    start = make.row(sid, 1, status="running", ended_at=None, attributes={"phase": "start"})
+    store.write(WriteBatch(sessions=[make.session(id=sid)], steps=[start]))
+    assert store.get_step(sid, 1).status is Status.RUNNING
+
+    end = start._replace(status="ok", ended_at=T0 + 9, attributes={"phase": "end"}, tokens_in=5)
+    store.write(WriteBatch(steps=[end]))
+    step = store.get_step(sid, 1)
+    assert (step.status, step.ended_at, step.attributes, step.usage.input) == (
+        Status.OK,
+        T0 + 9,
+        {"phase": "end"},
+        5,
+    )
+
+
+def test_a_late_running_row_does_not_undo_an_end(store: Store, make: Factory) -> None:
+    sid = make.session_id()
+    end = make.row(sid, 1, status="error", error=ErrorInfo(type="E", message="m"))
+    store.write(WriteBatch(steps=[end]))
+    late_start = end._replace(status="running", ended_at=None, error=None, name="renamed")
+    store.write(WriteBatch(steps=[late_start]))
+    assert store.get_step(sid, 1).to_row() == end
+
+
+def test_a_finished_row_replaces_a_finished_one(store: Store, make: Factory) -> None:
+    sid = make.session_id()
+    first = make.row(sid, 1, status="ok", cost=1.0)
+    store.write(WriteBatch(steps=[first]))
+    second = first._replace(status="error", cost=2.0)
+    store.write(WriteBatch(steps=[second]))
+    assert store.get_step(sid, 1).to_row() == second
+
+
+def test_a_running_row_replaces_a_running_one(store: Store, make: Factory) -> None:
+    sid = make.session_id()
+    first = make.row(sid, 1, status="running", ended_at=None, attributes={"v": 1})
+    second = first._replace(attributes={"v": 2})
+    store.write(WriteBatch(steps=[first]))
+    store.write(WriteBatch(steps=[second]))
+    assert store.get_step(sid, 1).attributes == {"v": 2}
+
+
+def test_within_a_batch_the_last_row_wins(store: Store, make: Factory) -> None:
+    sid = make.session_id()
+    rows = [
+        make.row(sid, 1, status="running", ended_at=None, attributes={"v": 1}),
+        make.row(sid, 2, attributes={"other": True}),
+        make.row(sid, 1, status="ok", attributes={"v": 2}),
+        make.row(sid, 1, status="ok", attributes={"v": 3}),
+    ]
+    store.write(WriteBatch(steps=rows))
+    assert store.get_step(sid, 1).to_row() == rows[3]
+    assert store.get_step(sid, 2).to_row() == rows[1]
+    assert len(store.get_steps(sid)) == 2
+
+
+def test_within_a_batch_a_running_row_does_not_undo_an_end(store: Store, make: Factory) -> None:
+    sid = make.session_id()
+    end = make.row(sid, 1, status="ok", attributes={"v": "end"})
+    start = end._replace(status="running", ended_at=None, attributes={"v": "start"})
+    store.write(WriteBatch(steps=[end, start]))
+    assert store.get_step(sid, 1).to_row() == end
+
+
+def test_session_end_replaces_its_start(store: Store, make: Factory) -> None:
+    start = make.session(name="run", metadata={"phase": "start"})
+    store.write(WriteBatch(sessions=[start]))
+    end = dataclasses.replace(
+        start, status=Status.OK, ended_at=T0 + 10, metadata={"phase": "end"}, tags=("done",)
+    )
+    store.write(WriteBatch(sessions=[end]))
+    assert store.get_session(start.id) == end
+
+
+def test_a_late_session_start_does_not_undo_its_end(store: Store, make: Factory) -> None:
+    end = make.session(status=Status.ERROR, ended_at=T0 + 10)
+    start = dataclasses.replace(end, status=Status.RUNNING, ended_at=None, name="again")
+    store.write(WriteBatch(sessions=[end]))
+    store.write(WriteBatch(sessions=[start]))
+    assert store.get_session(end.id) == end
+    # And the same inside one batch.
+    other = make.session(status=Status.OK, ended_at=T0 + 1)
+    store.write(
+        WriteBatch(
+            sessions=[other, dataclasses.replace(other, status=Status.RUNNING, ended_at=None)]
+        )
+    )
+    assert store.get_session(other.id) == other
+
+
+def test_session_upsert_within_a_batch_keeps_the_last(store: Store, make: Factory) -> None:
+    s = make.session(name="first")
+    store.write(WriteBatch(sessions=[s, dataclasses.replace(s, name="second")]))
+    assert store.get_session(s.id).name == "second"
+    assert store.count_sessions() == 1
