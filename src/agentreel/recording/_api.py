@@ -42,6 +42,8 @@ def session(
 
 
 def _kind(kind: str | StepKind) -> str:
+    if type(kind) is str and kind in _KINDS:  # the common case, first and cheap
+        return kind
     text = str(kind.value if isinstance(kind, StepKind) else kind)
     if text in _KINDS:
         return text
@@ -176,7 +178,7 @@ def _finish(handle: StepHandle, result: Any, exc: BaseException | None, is_llm: 
             handle.set_output(result)
             if is_llm:
                 apply_response_usage(handle, result)
-        handle.finish(exc)
+        handle.__exit__(None if exc is None else type(exc), exc, None)
     except Exception as err:
         handle._rec.stats.loss("hook_errors", detail=f"finishing a step failed: {err!r}")
 

@@ -25,6 +25,12 @@ if TYPE_CHECKING:
     from ._recorder import Recorder
 
 _PLAIN = (str, int, float, bool, type(None))
+# Module-level names: a global lookup is cheaper than an attribute lookup, and
+# the methods below run for every recorded step.
+_RUNNING = Status.RUNNING
+_OK = Status.OK
+_ERROR = Status.ERROR
+_time_ns = time.time_ns
 MAX_TRACEBACK = 20_000
 
 
@@ -160,7 +166,7 @@ class StepHandle:
         "_output_ref",
         "_queued",
         "_rec",
-        "_span_id",
+        "_span",
         "_token",
         "attributes",
         "cost",
@@ -202,10 +208,10 @@ class StepHandle:
         self.tokens_in = self.tokens_out = self.tokens_cached = self.tokens_reasoning = 0
         self.cost: float | None = None
         self.error: ErrorInfo | None = None
-        self.status = Status.RUNNING
+        self.status = _RUNNING
         self.ended_at: int | None = None
         self.number = 0
-        self._span_id = ""
+        self._span = 0
         self._queued = False
         self.started_at = 0
         self.parent: StepHandle | None = None
@@ -270,32 +276,52 @@ class StepHandle:
     def start(self) -> StepHandle:
         parent = current_step_var.get()
         session = parent.session if parent is not None else current_session_var.get()
-        if session is None or session.status is not Status.RUNNING:
+        if session is None or session.status is not _RUNNING:
             session = self._rec.implicit_session(self.name)
         self.parent = parent if parent is not None and parent.session is session else None
         self.session = session
-        self.number = session.next_number()
-        self.started_at = time.time_ns()
+        # itertools.count and a tuple iterator advance atomically under the GIL,
+        # so concurrent threads get distinct numbers and span ids without a lock.
+        self.number = next(session._counter)
+        rec = self._rec
+        self._span = next(rec._span_pool, 0) or rec.new_span_int()
+        self.started_at = _time_ns()
         self._token = current_step_var.set(self)
         self._queued = True
-        self._rec.submit(self)
+        rec.submit(self)
         return self
 
+    # The context-manager entry *is* start(): one call less per step.
+    __enter__ = start
+
     def finish(self, exc: BaseException | None = None, *, at: int | None = None) -> None:
-        if self.status is not Status.RUNNING:
+        """End the step (with ``exc`` if it failed); ``at`` fixes the end time."""
+        if at is not None and self.status is _RUNNING:
+            self.ended_at = at
+        self.__exit__(None if exc is None else type(exc), exc, None)
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self.status is not _RUNNING:
             return
-        self.ended_at = time.time_ns() if at is None else at
+        if self.ended_at is None:
+            self.ended_at = _time_ns()
         if exc is not None and self.error is None:
             self.error = error_info(exc)
-        if self._token is not None:
+        token = self._token
+        if token is not None:
             try:
-                current_step_var.reset(self._token)
+                current_step_var.reset(token)
             except ValueError:  # finished in another context than started
                 pass
             self._token = None
         # status is assigned last: the writer treats a finished status as "all
         # fields final", so everything above must already be in place.
-        self.status = Status.ERROR if self.error is not None else Status.OK
+        self.status = _ERROR if self.error is not None else _OK
         # Submit again only if the writer has already taken the start off the
         # queue. The writer clears _queued *before* it reads the status, and
         # the status was set above, so either the writer still has this handle
@@ -306,18 +332,7 @@ class StepHandle:
             self._rec.submit(self)
         session = self.session
         if session is not None and session._implicit and self.parent is None:
-            session.__exit__(None if exc is None else type(exc), exc, None)
-
-    def __enter__(self) -> StepHandle:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.finish(exc)
+            session.__exit__(exc_type, exc, None)
 
     async def __aenter__(self) -> StepHandle:
         return self.start()
@@ -328,12 +343,12 @@ class StepHandle:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.finish(exc)
+        self.__exit__(exc_type, exc, tb)
 
     @property
     def span_id(self) -> str:
-        """The step's 16-hex-digit OpenTelemetry span id (assigned on first use)."""
-        return self._span_id or self._rec.assign_span_id(self)
+        """The step's 16-hex-digit OpenTelemetry span id ("" before it starts)."""
+        return f"{self._span:016x}" if self._span else ""
 
     @property
     def step_kind(self) -> StepKind:

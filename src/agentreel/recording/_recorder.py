@@ -10,10 +10,11 @@ from __future__ import annotations
 import atexit
 import os
 import random
+import struct
 import sys
 import threading
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,14 +57,13 @@ class Recorder:
         # A private generator: the recorder must never draw from the global
         # `random` module, whose sequence the host program may depend on.
         self._ids = random.Random(os.urandom(16))
-        self._id_lock = threading.Lock()
+        self._span_pool: Iterator[int] = iter(())
         self._otel = _otel_span_getter()
         self.writer = Writer(
             store,
             stats=self.stats,
             redactor=Redactor(enabled=config.redact, extra_keys=config.redact_keys),
             cost=self._cost,
-            span_id=self.assign_span_id,
             queue_size=config.queue_size,
             flush_interval=config.flush_interval,
             max_payload_chars=config.max_payload_chars,
@@ -72,20 +72,18 @@ class Recorder:
 
     # -- ids -------------------------------------------------------------------
 
-    def new_span_id(self) -> str:
-        # getrandbits on a shared Random is atomic under the GIL (a C call).
-        return f"{self._ids.getrandbits(64) or 1:016x}"
+    def new_span_int(self) -> int:
+        """A random non-zero 64-bit span id, as an int (formatted by the writer).
 
-    def assign_span_id(self, step: Any) -> str:
-        """Give ``step`` its span id once, whichever thread asks first.
-
-        Span ids are drawn lazily, by the writer or by user code reading
-        ``span_id``; the lock makes both see the same id.
+        Drawn from a pool refilled from ``os.urandom`` 512 at a time: taking
+        one is a ``next()`` on a tuple iterator, atomic under the GIL, so
+        threads need no lock and never get the same id.
         """
-        with self._id_lock:
-            if not step._span_id:
-                step._span_id = self.new_span_id()
-            return str(step._span_id)
+        value: int = next(self._span_pool, 0)
+        while not value:  # pool empty (or a zero id, which OpenTelemetry forbids)
+            self._span_pool = iter(struct.unpack("512Q", os.urandom(8 * 512)))
+            value = next(self._span_pool, 0)
+        return value
 
     def new_trace_id(self) -> str:
         return f"{self._ids.getrandbits(128) or 1:032x}"

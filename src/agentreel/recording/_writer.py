@@ -26,6 +26,9 @@ from ._redact import Redactor, may_hold_secret_bytes
 from ._stats import Stats, logger
 
 _EMPTY = b"{}"
+_RUNNING = Status.RUNNING
+_OK = Status.OK
+_new_row = tuple.__new__
 CostFn = Callable[[str | None, int, int, int, int], float | None]
 
 
@@ -46,7 +49,6 @@ class Writer:
         stats: Stats,
         redactor: Redactor,
         cost: CostFn,
-        span_id: Callable[[Any], str],
         queue_size: int = 10_000,
         batch_size: int = 512,
         flush_interval: float = 0.2,
@@ -56,7 +58,6 @@ class Writer:
         self._stats = stats
         self._redactor = redactor
         self._cost = cost
-        self._span_id = span_id
         self._sensitive: dict[tuple[str, ...], bool] = {}
         self._queue: deque[Any] = deque()
         self._queue_size = queue_size
@@ -73,11 +74,12 @@ class Writer:
 
     def submit(self, item: StepHandle | SessionHandle) -> None:
         queue = self._queue
-        if len(queue) >= self._queue_size:
+        size = len(queue)
+        if size >= self._queue_size:
             self._stats.loss("dropped_queue_full", detail="the writer cannot keep up")
             return
         queue.append(item)
-        if len(queue) == self._batch_size:
+        if size == self._batch_size:
             self._wake.set()
 
     def flush(self, timeout: float | None = 5.0) -> bool:
@@ -118,49 +120,58 @@ class Writer:
 
     def _drain(self) -> None:
         queue = self._queue
-        handles: dict[int, Any] = {}
-        markers: list[_FlushMarker] = []
-        limit = self._batch_size * 4
-        while queue and len(handles) < limit:
-            item = queue.popleft()
-            if isinstance(item, _FlushMarker):
-                markers.append(item)
-                break  # write what came before the marker, then release it
-            handles[id(item)] = item
-        if handles:
+        count = min(len(queue), self._batch_size * 4)
+        popleft = queue.popleft
+        items = [popleft() for _ in range(count)]
+        markers = [item for item in items if type(item) is _FlushMarker]
+        try:
+            batch = self._build(items)
+        except Exception as exc:  # a bug here must not kill the thread
+            self._stats.loss("write_errors", len(items), f"building a batch failed: {exc!r}")
+            batch = None
+        if batch:
             try:
-                batch = self._build(handles.values())
-            except Exception as exc:  # a bug here must not kill the thread
-                self._stats.loss("write_errors", len(handles), f"building a batch failed: {exc!r}")
-                batch = None
-            if batch:
-                try:
-                    self.store.write(batch)
-                except Exception as exc:
-                    self._stats.loss("write_errors", len(handles), f"{type(exc).__name__}: {exc}")
-                else:
-                    self._stats.add("steps", len(batch.steps))
-                    self._stats.add("sessions", len(batch.sessions))
+                self.store.write(batch)
+            except Exception as exc:
+                lost = len(batch.steps) + len(batch.sessions)
+                self._stats.loss("write_errors", lost, f"{type(exc).__name__}: {exc}")
+            else:
+                self._stats.add("steps", len(batch.steps))
+                self._stats.add("sessions", len(batch.sessions))
+        # Everything queued before a marker is in this batch (or an earlier
+        # one); what came after it may be too, which flush() does not mind.
         for marker in markers:
             marker.done.set()
 
-    def _build(self, items: Any) -> WriteBatch:
-        sessions: list[Session] = []
+    def _build(self, items: list[Any]) -> WriteBatch:
+        # A step handle is in the queue at most once at a time (see
+        # StepHandle.__exit__), so steps need no de-duplication here;
+        # sessions, queued at start and at end, may come twice.
+        sessions: dict[str, SessionHandle] = {}
         steps: list[StepRow] = []
         blobs: dict[str, bytes] = {}
+        step_row = self._step_row
         for item in items:
-            if type(item) is StepHandle:
-                steps.append(self._step_row(item, blobs))
-            else:
-                sessions.append(self._session(item))
-        return WriteBatch(sessions=sessions, steps=steps, blobs=blobs)
+            kind = type(item)
+            if kind is StepHandle:
+                steps.append(step_row(item, blobs))
+            elif kind is SessionHandle:
+                sessions[item.id] = item
+        return WriteBatch(
+            sessions=[self._session(h) for h in sessions.values()], steps=steps, blobs=blobs
+        )
 
     def _step_row(self, h: StepHandle, blobs: dict[str, bytes]) -> StepRow:
-        # Clear the queued flag *before* reading the status; StepHandle.finish
+        # Clear the queued flag *before* reading the status; StepHandle.__exit__
         # relies on this order to never lose a step's final state.
         h._queued = False
         status = h.status  # a finished status means every other field is final
-        finished = status is not Status.RUNNING
+        if status is _RUNNING:
+            finished = False
+            state = "running"
+        else:
+            finished = True
+            state = "ok" if status is _OK else "error"  # plain str: binds faster than an enum
         if h.input is not None and h._input_ref is None:
             h._input_ref = self._payload(h.input, blobs)
         if finished and h.output is not None and h._output_ref is None:
@@ -173,30 +184,33 @@ class Writer:
         attrs = self._attributes(h.attributes) if h.attributes else _EMPTY
         parent = h.parent
         session = h.session
-        span_id = self._span_id
-        return StepRow(
-            session.id if session is not None else "",
-            h.number,
-            h._span_id or span_id(h),
-            parent.number if parent is not None else None,
-            (parent._span_id or span_id(parent))
-            if parent is not None
-            else (session.parent_span_id if session is not None else None),
-            h.kind,
-            h.name,
-            status,
-            h.started_at,
-            h.ended_at if finished else None,
-            attrs,
-            h.model,
-            h.tokens_in,
-            h.tokens_out,
-            h.tokens_cached,
-            h.tokens_reasoning,
-            cost,
-            h._input_ref,
-            h._output_ref if finished else None,
-            h.error if finished else None,
+        # tuple.__new__ skips the NamedTuple's Python-level __new__ (half the cost).
+        return _new_row(
+            StepRow,
+            (
+                session.id if session is not None else "",
+                h.number,
+                f"{h._span:016x}",
+                parent.number if parent is not None else None,
+                f"{parent._span:016x}"
+                if parent is not None
+                else (session.parent_span_id if session is not None else None),
+                h.kind,
+                h.name,
+                state,
+                h.started_at,
+                h.ended_at if finished else None,
+                attrs,
+                h.model,
+                h.tokens_in,
+                h.tokens_out,
+                h.tokens_cached,
+                h.tokens_reasoning,
+                cost,
+                h._input_ref,
+                h._output_ref if finished else None,
+                h.error if finished else None,
+            ),
         )
 
     def _payload(self, value: Any, blobs: dict[str, bytes]) -> str | None:
@@ -237,14 +251,16 @@ class Writer:
         that scan or a key name raises a suspicion does the per-value path run.
         The bytes go to the store as they are, so nothing is encoded twice.
         """
-        # dict.copy() is atomic under the GIL: user code may still be adding
-        # attributes to a running step while this runs.
-        attrs = attributes.copy()
+        # User code may still be adding attributes to a running step. orjson
+        # without a ``default`` callback never runs Python code, so it holds the
+        # GIL for the whole dict and sees it whole; only values it does not know
+        # need the slow path, which works on a copy.
+        attrs: Any = attributes
         redactor = self._redactor
         try:
-            data = orjson.dumps(attrs, default=jsonable)
-        except TypeError:  # non-string keys or values orjson rejects outright
-            attrs = jsonable(attrs)
+            data = orjson.dumps(attrs)
+        except TypeError:
+            attrs = jsonable(attributes.copy())
             data = orjson.dumps(attrs, option=orjson.OPT_NON_STR_KEYS)
         if not redactor.enabled:
             return data

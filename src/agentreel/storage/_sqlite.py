@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 
 from agentreel.errors import AmbiguousId, StoreError, StoreUnavailable, UnknownSession, UnknownStep
-from agentreel.model import Session, SessionSummary, Step
+from agentreel.model import Session, SessionSummary, Step, StepRow
 from agentreel.storage import _sql
 from agentreel.storage._migrations import migrate
 from agentreel.storage._protocol import SessionFilter, WriteBatch
@@ -52,6 +52,7 @@ class SQLiteStore:
         # Weak, so that a thread's connection closes when the thread ends.
         self._readers: weakref.WeakSet[_Reader] = weakref.WeakSet()
         self._local = threading.local()
+        self._keys: dict[str, int] = {}
         self._writer = self._open_writer(create)
 
     def __repr__(self) -> str:
@@ -135,11 +136,15 @@ class SQLiteStore:
                             map(_sql.session_params, coalesce_sessions(sessions)),
                         )
                     if steps:
-                        conn.executemany(_sql.UPSERT_STEP, _sql.step_params(coalesce_steps(steps)))
+                        keys = self._session_keys(conn, steps)
+                        conn.executemany(
+                            _sql.UPSERT_STEP, _sql.step_params(coalesce_steps(steps), keys)
+                        )
                     if blobs:
                         conn.executemany(_sql.INSERT_BLOB, blobs.items())
                 except BaseException:
                     conn.execute("ROLLBACK")
+                    self._keys.clear()  # it may hold keys whose insert was rolled back
                     raise
                 conn.execute("COMMIT")
             except sqlite3.Error as exc:
@@ -148,6 +153,22 @@ class SQLiteStore:
                 ) from exc
             except orjson.JSONEncodeError as exc:
                 raise not_json_safe(self.location, exc) from exc
+
+    def _session_keys(self, conn: sqlite3.Connection, steps: Sequence[StepRow]) -> dict[str, int]:
+        """The integer key of every session the steps belong to (inside the write transaction)."""
+        keys = self._keys
+        missing = {row[0] for row in steps if row[0] not in keys}
+        if missing:
+            if len(keys) > 100_000:
+                keys.clear()  # a cache, not a registry: forgetting only costs a lookup
+            ids = sorted(missing)
+            conn.executemany(_sql.NEW_SESSION_KEY, [(i,) for i in ids])
+            for start in range(0, len(ids), BLOB_CHUNK):
+                chunk = ids[start : start + BLOB_CHUNK]
+                marks = ", ".join("?" * len(chunk))
+                sql = f"SELECT id, key FROM session_keys WHERE id IN ({marks})"
+                keys.update(conn.execute(sql, chunk).fetchall())
+        return keys
 
     # -- reading ------------------------------------------------------------
 
