@@ -25,6 +25,8 @@ RANK = {
     "storage": 3,
     "recording": 4,
     "reelfile": 4,
+    "debugger": 4,
+    "diff": 4,
     "__init__": 5,
     "testing": 6,
     "demo": 7,

@@ -175,5 +175,14 @@ def test_bugs_are_not_swallowed() -> None:
 
 
 def test_the_group_registers_every_command() -> None:
-    assert sorted(cli.commands) == ["demo", "export", "import", "ls", "show", "tail"]
+    assert sorted(cli.commands) == [
+        "debug",
+        "demo",
+        "diff",
+        "export",
+        "import",
+        "ls",
+        "show",
+        "tail",
+    ]
     assert isinstance(cli, click.Group)

@@ -60,6 +60,17 @@ def _record(result: Any) -> Any:
             },
             ("claude-sonnet-4-5", 1050, 10, 900, 0),
         ),
+        (  # Anthropic extended thinking
+            {
+                "model": "claude-test",
+                "usage": {
+                    "input_tokens": 5,
+                    "output_tokens": 70,
+                    "output_tokens_details": {"thinking_tokens": 60},
+                },
+            },
+            ("claude-test", 5, 70, 0, 60),
+        ),
         ({"model": "gpt-4o", "usage": None}, ("gpt-4o", 0, 0, 0, 0)),
         ({"text": "no usage at all"}, (None, 0, 0, 0, 0)),
         ({"model": 42, "usage": {"prompt_tokens": "many"}}, (None, 0, 0, 0, 0)),

@@ -23,7 +23,9 @@ from rich.text import Text
 from agentreel.errors import AgentreelError
 
 from ._context import CliContext
+from ._debug import debug
 from ._demo import demo
+from ._diff import diff_cmd
 from ._ls import ls
 from ._show import show
 from ._tail import tail
@@ -131,5 +133,6 @@ def cli(ctx: click.Context, db: str | None) -> None:
     ctx.call_on_close(obj.close)
 
 
-for _command in (ls, show, tail, export_cmd, import_cmd, demo):
+for _command in (ls, show, tail, diff_cmd, export_cmd, import_cmd, demo):
     cli.add_command(_command)
+cli.add_command(debug)

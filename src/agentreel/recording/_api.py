@@ -7,8 +7,10 @@ import inspect
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, ParamSpec, TypeVar, overload
 
+from agentreel.errors import AgentreelError
 from agentreel.model import StepKind
 
+from ._intercept import Answer
 from ._live import NOOP_SESSION, NOOP_STEP, NoopSession, NoopStep, SessionHandle, StepHandle
 from ._recorder import STATE
 from ._stats import logger
@@ -127,6 +129,8 @@ def _wrap(fn: Callable[P, R], kind: str, name: str) -> Callable[P, R]:
             handle = _start(rec, kind, name, build, args, kwargs)
             if handle is None:
                 return await afn(*args, **kwargs)
+            if handle.answer is not None:
+                return _serve(handle, handle.answer, is_llm)
             try:
                 result = await afn(*args, **kwargs)
             except BaseException as exc:
@@ -145,6 +149,8 @@ def _wrap(fn: Callable[P, R], kind: str, name: str) -> Callable[P, R]:
         handle = _start(rec, kind, name, build, args, kwargs)
         if handle is None:
             return fn(*args, **kwargs)
+        if handle.answer is not None:
+            return _serve(handle, handle.answer, is_llm)  # type: ignore[no-any-return]
         try:
             result = fn(*args, **kwargs)
         except BaseException as exc:
@@ -167,9 +173,20 @@ def _start(
     try:
         handle = StepHandle(rec, kind, name, build(args, kwargs) if rec.capture_io else None)
         return handle.start()
+    except AgentreelError:  # an interceptor stopping the run (replay divergence): the caller's
+        raise
     except Exception as exc:  # the recorder's own failure: count it, run the function anyway
         rec.stats.loss("hook_errors", detail=f"starting a step failed: {exc!r}")
         return None
+
+
+def _serve(handle: StepHandle, answer: Answer, is_llm: bool) -> Any:
+    """End ``handle`` with an interceptor's answer and give it to the caller."""
+    exc = answer.exception
+    _finish(handle, answer.output, exc, is_llm)
+    if exc is not None:
+        raise exc
+    return answer.output
 
 
 def _finish(handle: StepHandle, result: Any, exc: BaseException | None, is_llm: bool) -> None:

@@ -16,10 +16,12 @@ from contextvars import Token
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from agentreel.errors import AgentreelError
 from agentreel.model import JSON, ErrorInfo, ForkRef, Status, StepKind
 from agentreel.payloads import jsonable
 
 from ._context import current_session_var, current_step_var
+from ._intercept import Answer, Interceptor
 
 if TYPE_CHECKING:
     from ._recorder import Recorder
@@ -168,6 +170,7 @@ class StepHandle:
         "_rec",
         "_span",
         "_token",
+        "answer",
         "attributes",
         "cost",
         "ended_at",
@@ -219,6 +222,8 @@ class StepHandle:
         self._token: Token[StepHandle | None] | None = None
         self._input_ref: str | None = None
         self._output_ref: str | None = None
+        #: Set when an interceptor (replay) answered the step instead of its code.
+        self.answer: Answer | None = None
 
     # -- what user code may call while the step runs -------------------------
 
@@ -289,7 +294,24 @@ class StepHandle:
         self._token = current_step_var.set(self)
         self._queued = True
         rec.submit(self)
+        if rec.interceptor is not None:
+            self._intercept(rec.interceptor)
         return self
+
+    def _intercept(self, interceptor: Interceptor) -> None:
+        try:
+            answer = interceptor.step_started(self)
+        except AgentreelError as exc:
+            # The interceptor stops the run here (a strict replay's divergence):
+            # end the step with that error, then let it reach the caller.
+            self.__exit__(type(exc), exc, None)
+            raise
+        except Exception as exc:
+            self._rec.stats.loss("hook_errors", detail=f"an interceptor failed: {exc!r}")
+            return
+        if answer is not None:
+            self.answer = answer
+            self.attributes["agentreel.answered_by"] = answer.source
 
     # The context-manager entry *is* start(): one call less per step.
     __enter__ = start
@@ -330,6 +352,12 @@ class StepHandle:
         if not self._queued:
             self._queued = True
             self._rec.submit(self)
+        interceptor = self._rec.interceptor
+        if interceptor is not None:
+            try:
+                interceptor.step_finished(self)
+            except Exception as err:
+                self._rec.stats.loss("hook_errors", detail=f"an interceptor failed: {err!r}")
         session = self.session
         if session is not None and session._implicit and self.parent is None:
             session.__exit__(exc_type, exc, None)

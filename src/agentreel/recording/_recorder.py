@@ -23,6 +23,7 @@ from agentreel.errors import ConfigurationError
 from agentreel.model import DEFAULT_PROJECT, JSON, TokenUsage
 from agentreel.storage import Store, default_db_path, open_store
 
+from ._intercept import Interceptor
 from ._live import SessionHandle
 from ._redact import Redactor
 from ._stats import Stats, logger
@@ -69,6 +70,8 @@ class Recorder:
             max_payload_chars=config.max_payload_chars,
         )
         self.submit = self.writer.submit
+        #: Answers steps instead of their code while set (replay); see _intercept.py.
+        self.interceptor: Interceptor | None = None
 
     # -- ids -------------------------------------------------------------------
 

@@ -49,7 +49,11 @@ def apply_response_usage(step: StepHandle, result: Any) -> None:
         tin = _int(_get(usage, "input_tokens")) + cache_read + cache_write
         tout = _int(_get(usage, "output_tokens"))
         cached = cache_read or _int(_get(_get(usage, "input_tokens_details"), "cached_tokens"))
-        reasoning = _int(_get(_get(usage, "output_tokens_details"), "reasoning_tokens"))
+        details = _get(usage, "output_tokens_details")
+        # OpenAI's Responses API calls them reasoning tokens, Anthropic thinking tokens.
+        reasoning = _int(_get(details, "reasoning_tokens")) or _int(
+            _get(details, "thinking_tokens")
+        )
     else:
         return
     step.record_usage(input=tin, output=tout, cached=cached, reasoning=reasoning)
