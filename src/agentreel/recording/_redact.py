@@ -53,8 +53,10 @@ _URL_PASSWORD = re.compile(
 )
 
 _TOKEN_CHARS = frozenset((string.ascii_letters + string.digits + "_-+/=.~").encode())
-_CLASSES = bytes(ord("a") if i in _TOKEN_CHARS else ord(" ") for i in range(256))
-_RUN = b"a" * 16
+#: bytes.translate table: token characters become "a", everything else " ".
+TOKEN_CLASSES = _CLASSES = bytes(ord("a") if i in _TOKEN_CHARS else ord(" ") for i in range(256))
+#: What a secret-shaped run of token characters looks like after translation.
+TOKEN_RUN = _RUN = b"a" * 16
 _MIN_LEN = 16
 
 

@@ -22,7 +22,9 @@ from agentreel.payloads import PayloadEncoder, jsonable
 from agentreel.storage import Store, WriteBatch
 
 from ._live import SessionHandle, StepHandle
-from ._redact import Redactor, may_hold_secret_bytes
+from ._redact import TOKEN_CLASSES as _CLASSES
+from ._redact import TOKEN_RUN as _RUN
+from ._redact import Redactor
 from ._stats import Stats, logger
 
 _EMPTY = b"{}"
@@ -59,6 +61,7 @@ class Writer:
         self._redactor = redactor
         self._cost = cost
         self._sensitive: dict[tuple[str, ...], bool] = {}
+        self._last_span: tuple[int, str] = (0, "")
         self._queue: deque[Any] = deque()
         self._queue_size = queue_size
         self._batch_size = batch_size
@@ -123,9 +126,9 @@ class Writer:
         count = min(len(queue), self._batch_size * 4)
         popleft = queue.popleft
         items = [popleft() for _ in range(count)]
-        markers = [item for item in items if type(item) is _FlushMarker]
+        markers: list[_FlushMarker] = []
         try:
-            batch = self._build(items)
+            batch = self._build(items, markers)
         except Exception as exc:  # a bug here must not kill the thread
             self._stats.loss("write_errors", len(items), f"building a batch failed: {exc!r}")
             batch = None
@@ -143,7 +146,7 @@ class Writer:
         for marker in markers:
             marker.done.set()
 
-    def _build(self, items: list[Any]) -> WriteBatch:
+    def _build(self, items: list[Any], markers: list[_FlushMarker]) -> WriteBatch:
         # A step handle is in the queue at most once at a time (see
         # StepHandle.__exit__), so steps need no de-duplication here;
         # sessions, queued at start and at end, may come twice.
@@ -157,6 +160,8 @@ class Writer:
                 steps.append(step_row(item, blobs))
             elif kind is SessionHandle:
                 sessions[item.id] = item
+            else:
+                markers.append(item)
         return WriteBatch(
             sessions=[self._session(h) for h in sessions.values()], steps=steps, blobs=blobs
         )
@@ -184,17 +189,25 @@ class Writer:
         attrs = self._attributes(h.attributes) if h.attributes else _EMPTY
         parent = h.parent
         session = h.session
+        span = f"{h._span:016x}"
+        if parent is None:
+            parent_span = session.parent_span_id if session is not None else None
+        elif parent._span == self._last_span[0]:
+            # Rows come in start order, so a step's parent is very often the
+            # row built just before it: reuse its formatted id.
+            parent_span = self._last_span[1]
+        else:
+            parent_span = f"{parent._span:016x}"
+        self._last_span = (h._span, span)
         # tuple.__new__ skips the NamedTuple's Python-level __new__ (half the cost).
         return _new_row(
             StepRow,
             (
                 session.id if session is not None else "",
                 h.number,
-                f"{h._span:016x}",
+                span,
                 parent.number if parent is not None else None,
-                f"{parent._span:016x}"
-                if parent is not None
-                else (session.parent_span_id if session is not None else None),
+                parent_span,
                 h.kind,
                 h.name,
                 state,
@@ -272,7 +285,8 @@ class Writer:
             hidden = self._sensitive[keys] = any(
                 isinstance(k, str) and redactor.is_sensitive_key(k) for k in keys
             )
-        if not hidden and not may_hold_secret_bytes(data):
+        # may_hold_secret_bytes(), inlined: this line runs for every step.
+        if not hidden and b"@" not in data and data.translate(_CLASSES).find(_RUN) < 0:
             return data
         clean = redactor.value(orjson.loads(data))
         if redactor.count:

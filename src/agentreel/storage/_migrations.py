@@ -74,7 +74,9 @@ MIGRATIONS: tuple[Migration, ...] = (
                 status TEXT NOT NULL,
                 started_at INTEGER NOT NULL,
                 ended_at INTEGER,
-                attributes TEXT NOT NULL,
+                -- JSON as bytes: the recorder hands them over encoded, and
+                -- decoding to text only to store them costs a copy per step.
+                attributes BLOB NOT NULL,
                 model TEXT,
                 tokens_in INTEGER NOT NULL,
                 tokens_out INTEGER NOT NULL,

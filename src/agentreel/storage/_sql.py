@@ -124,7 +124,7 @@ def step_params(rows: Iterable[StepRow], keys: Mapping[str, int]) -> Iterator[tu
     return (
         (keys[s], n, sp, NO_INT if pn is None else pn, ps or NO_TEXT, k, nm, st, sa,
          NO_INT if ea is None else ea,
-         (at if type(at) is bytes else dump_attributes(at)).decode(), m or NO_TEXT, ti, to, tc, tr,
+         at if type(at) is bytes else dump_attributes(at), m or NO_TEXT, ti, to, tc, tr,
          NO_REAL if c is None else c, ir or NO_TEXT, o or NO_TEXT,
          NO_TEXT if e is None else dump_error(e).decode())  # type: ignore[union-attr]
         for (s, n, sp, pn, ps, k, nm, st, sa, ea, at, m, ti, to, tc, tr, c, ir, o, e) in rows
