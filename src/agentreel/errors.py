@@ -17,6 +17,16 @@ carries structured fields, and has a message that says what to do next::
         ├── UnsupportedFormat     written in a newer (or unknown) format version
         └── CorruptReelFile       truncated, not JSON, or missing records
 
+Packages add their own errors below these, defined where they are used:
+
+    AgentreelError
+    ├── debugger.BreakpointError          a breakpoint spec that cannot be parsed
+    │   └── debugger.PredicateError       a condition with a syntax error (with its column)
+    ├── NotFound
+    │   └── debugger.UnknownBreakpoint    clearing or enabling a breakpoint that is not set
+    └── demo.DemoError                    the demo could not record its sessions
+        └── demo.ScriptError              the scripted model has no answer for a request
+
 Errors raised *into the host program* by the recorder do not exist: recording
 failures are counted (see ``agentreel.stats()``) and logged, never raised.
 """
