@@ -27,8 +27,12 @@ RANK = {
     "reelfile": 4,
     "debugger": 4,
     "diff": 4,
+    "replay": 5,
+    "determinism": 5,
     "__init__": 5,
     "testing": 6,
+    "reports": 6,
+    "integrations": 6,
     "demo": 7,
     "cli": 8,
 }

@@ -15,6 +15,7 @@ below costs next to nothing and records nothing::
 """
 
 from ._version import __version__
+from .determinism import now, random, uuid4
 from .errors import AgentreelError
 from .model import Session, SessionSummary, Status, Step, StepKind, TokenUsage
 from .recording import (
@@ -37,6 +38,7 @@ from .recording import (
     step,
     tool,
 )
+from .replay import replay
 
 __all__ = [
     "AgentreelError",
@@ -58,11 +60,15 @@ __all__ = [
     "event",
     "flush",
     "llm",
+    "now",
     "plan",
+    "random",
+    "replay",
     "retrieval",
     "session",
     "shutdown",
     "stats",
     "step",
     "tool",
+    "uuid4",
 ]

@@ -82,17 +82,17 @@ user
 
 Input ──────────────────────────────────────────────────────────────────────────────────────────────────────────────────
 {
+  "model": "gpt-4o-mini",
   "messages": [
     {
-      "content": "You fix failing tests.",
-      "role": "system"
+      "role": "system",
+      "content": "You fix failing tests."
     },
     {
-      "content": "tests/test_calc.py fails: [bold]1 + 1 == 3[/bold]",
-      "role": "user"
+      "role": "user",
+      "content": "tests/test_calc.py fails: [bold]1 + 1 == 3[/bold]"
     }
-  ],
-  "model": "gpt-4o-mini"
+  ]
 }
 
 Output as a conversation ───────────────────────────────────────────────────────────────────────────────────────────────
@@ -101,16 +101,16 @@ assistant
 
 Output ─────────────────────────────────────────────────────────────────────────────────────────────────────────────────
 {
-  "content": null,
   "role": "assistant",
+  "content": null,
   "tool_calls": [
     {
-      "function": {
-        "arguments": "{\"path\": \"tests/\"}",
-        "name": "run_tests"
-      },
       "id": "call_1",
-      "type": "function"
+      "type": "function",
+      "function": {
+        "name": "run_tests",
+        "arguments": "{\"path\": \"tests/\"}"
+      }
     }
   ]
 }

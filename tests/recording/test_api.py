@@ -330,3 +330,19 @@ def test_a_store_passed_in_stays_open_after_shutdown(tmp_path: Any) -> None:
     agentreel.shutdown()
     assert [s.session.name for s in store.list_sessions()] == ["mine"]
     store.close()
+
+
+def test_payloads_keep_the_programs_key_order(recorded: Store) -> None:
+    """Replay serves payloads back; an agent that prints a dict must see the same text."""
+
+    @agentreel.tool
+    def lookup() -> dict[str, Any]:
+        return {"zeta": 1, "alpha": {"y": 2, "b": 3}, "items": [{"k2": 1, "k1": 2}] * 2}
+
+    with agentreel.session("s"):
+        lookup()
+    sid = _only_session(recorded)
+    out = load_payload(recorded, recorded.get_step(sid, 1).output_ref)
+    assert list(out) == ["zeta", "alpha", "items"]
+    assert list(out["alpha"]) == ["y", "b"]
+    assert list(out["items"][1]) == ["k2", "k1"]

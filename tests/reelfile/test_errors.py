@@ -14,7 +14,7 @@ import pytest
 
 from agentreel.errors import CorruptReelFile, ReelFileError, UnsupportedFormat
 from agentreel.model import StepKind
-from agentreel.payloads import digest_of, dumps
+from agentreel.payloads import digest_of, dump_blob
 from agentreel.reelfile import export_reel, import_reel, read_reel
 from agentreel.storage import SQLiteStore
 
@@ -259,7 +259,7 @@ def test_a_step_referring_to_a_missing_blob(sample: Sample) -> None:
 
 
 def test_a_blob_referring_to_a_missing_blob(sample: Sample) -> None:
-    system = digest_of(dumps(SYSTEM))
+    system = digest_of(dump_blob(SYSTEM))
     records = [r for r in sample.records if r.get("digest") != system]
     line, holder = next(
         (i + 1, r)
@@ -276,7 +276,7 @@ def test_a_blob_referring_to_a_missing_blob(sample: Sample) -> None:
 
 def test_a_blob_whose_content_was_edited(sample: Sample) -> None:
     records = sample.edited()
-    line = sample.line_of(type="blob", digest=digest_of(dumps(SYSTEM)))
+    line = sample.line_of(type="blob", digest=digest_of(dump_blob(SYSTEM)))
     edited = {"role": "system", "content": "You are evil."}
     records[line - 1] = {**records[line - 1], "value": edited}
     digest = records[line - 1]["digest"]
@@ -284,7 +284,7 @@ def test_a_blob_whose_content_was_edited(sample: Sample) -> None:
         file_of(records),
         CorruptReelFile,
         f"line {line}: blob record {digest[:16]} does not match its content "
-        f"(whose digest is {digest_of(dumps(edited))[:16]}); {DAMAGED}",
+        f"(whose digest is {digest_of(dump_blob(edited))[:16]}); {DAMAGED}",
     )
 
 
@@ -316,7 +316,7 @@ def test_a_chain_node_that_was_reordered(sample: Sample) -> None:
 )
 def test_a_blob_with_malformed_markers(sample: Sample, value: Any, problem: str) -> None:
     records = sample.edited()
-    digest = digest_of(dumps(value))
+    digest = digest_of(dump_blob(value))
     records.insert(-1, {"type": "blob", "digest": digest, "value": value})
     sample.fails(
         file_of(records),

@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 from agentreel.model import ErrorInfo, ForkRef, Session, Step, TokenUsage
-from agentreel.payloads import digest_of, dumps
+from agentreel.payloads import digest_of, dump_blob
 from agentreel.reelfile import export_reel
 from agentreel.storage import MemoryStore, SQLiteStore
 
@@ -55,7 +55,7 @@ def test_blobs_hold_their_json_content(
     export_reel(source, [rec.session.id], path)
     blobs = {r["digest"]: r for r in records_of(path.read_bytes()) if r["type"] == "blob"}
 
-    system = blobs[digest_of(dumps(SYSTEM))]
+    system = blobs[digest_of(dump_blob(SYSTEM))]
     assert list(system) == ["type", "digest", "value"]
     assert system["value"] == SYSTEM
     tool_input = blobs[source.get_step(rec.session.id, 4).input_ref or ""]

@@ -12,7 +12,7 @@ import pytest
 
 from agentreel.errors import MissingPayload, ReelFileError, UnknownSession
 from agentreel.model import ErrorInfo, ForkRef, Session, Status, Step, StepKind
-from agentreel.payloads import digest_of, dumps
+from agentreel.payloads import digest_of, dump_blob
 from agentreel.reelfile import export_reel, import_reel, read_reel
 from agentreel.storage import SQLiteStore, WriteBatch
 
@@ -102,7 +102,7 @@ def test_blobs_shared_between_sessions_are_written_once(
     # The system prompt is written in the first session's part of the file only.
     second_starts = next(i for i, r in enumerate(records) if r.get("id") == second.session.id)
     first_part = [r["digest"] for r in records[:second_starts] if r["type"] == "blob"]
-    assert digest_of(dumps(SYSTEM)) in first_part
+    assert digest_of(dump_blob(SYSTEM)) in first_part
     # Exported alone, the second session needs more blobs than it adds here.
     alone = export_reel(source, [second.session.id], tmp_path / "alone.jsonl")
     assert alone.blobs > len(digests) - len(first_part)

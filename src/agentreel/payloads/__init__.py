@@ -5,7 +5,15 @@
 reads it back through any store's blob lookup.
 """
 
-from ._blobs import EncodedPayload, Fetch, PayloadEncoder, decode_payload, digest_of, dumps
+from ._blobs import (
+    EncodedPayload,
+    Fetch,
+    PayloadEncoder,
+    decode_payload,
+    digest_of,
+    dump_blob,
+    dumps,
+)
 from ._jsonable import bounded_repr, jsonable
 
 __all__ = [
@@ -15,6 +23,7 @@ __all__ = [
     "bounded_repr",
     "decode_payload",
     "digest_of",
+    "dump_blob",
     "dumps",
     "jsonable",
 ]

@@ -11,7 +11,11 @@ one more message adds one message blob and one small chain node.
 A chain node's digest is a rolling hash over its items' digests, so the same
 list gets the same digest however its prefix was stored before.
 
-Blobs are canonical JSON (sorted keys). In them, ``{"@blob": digest}`` stands
+Blobs are JSON with the keys in the order the program had them: replay serves
+payloads back to the program, and an agent that turns a served dict into
+prompt text must get the same text it got when it was recorded. (Digests used
+for *comparing* requests are taken over :func:`dumps`, which sorts keys.) In
+blobs, ``{"@blob": digest}`` stands
 for a stored value and ``{"@chain": [prefix_digest_or_null, [item, ...]]}`` is
 a chain node. A user dict that happens to look like a marker is wrapped as
 ``{"@lit": value}`` so that reading it back gives exactly what was written.
@@ -41,6 +45,11 @@ def dumps(value: Any) -> bytes:
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
 
 
+def dump_blob(value: Any) -> bytes:
+    """The stored bytes of a blob: JSON in the value's own key order."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+
+
 def digest_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -68,7 +77,7 @@ class PayloadEncoder:
     def encode(self, value: Any) -> EncodedPayload:
         blobs: dict[str, bytes] = {}
         tree = self._encode(value, blobs, chain=True)
-        data = dumps(tree)
+        data = dump_blob(tree)
         root = digest_of(data)
         blobs[root] = data
         return EncodedPayload(root, blobs)
@@ -88,7 +97,7 @@ class PayloadEncoder:
     def _chain(self, items: list[Any], blobs: dict[str, bytes]) -> str:
         digests: list[str] = []
         for item in items:
-            data = dumps(self._encode(item, blobs, chain=False))
+            data = dump_blob(self._encode(item, blobs, chain=False))
             d = digest_of(data)
             blobs[d] = data
             digests.append(d)
@@ -107,7 +116,7 @@ class PayloadEncoder:
                 prefix, start = rolling[i], i + 1
                 break
         node = {"@chain": [prefix, [{"@blob": d} for d in digests[start:]]]}
-        blobs[full] = dumps(node)
+        blobs[full] = dump_blob(node)
         if len(self._known) >= self._max_known:
             self._known.clear()
         self._known[full] = True

@@ -29,17 +29,26 @@ def session(
     tags: Sequence[str] = (),
     metadata: Mapping[str, Any] | None = None,
     project: str | None = None,
+    deterministic: bool = False,
 ) -> SessionHandle | NoopSession:
-    """A session: ``with agentreel.session("triage") as s:`` (or ``async with``)."""
+    """A session: ``with agentreel.session("triage") as s:`` (or ``async with``).
+
+    ``deterministic=True`` routes ``time.time``, ``random.random`` and
+    ``uuid.uuid4`` through the replayable seams while the session is current
+    (see ``agentreel.determinism``).
+    """
     rec = STATE.recorder
     if rec is None:
         return NOOP_SESSION
+    if deterministic and STATE.install_seams is not None:
+        STATE.install_seams()
     return SessionHandle(
         rec,
         str(name),
         tags=tuple(str(t) for t in tags),
         metadata={str(k): v for k, v in (metadata or {}).items()},
         project=project or rec.project,
+        deterministic=deterministic,
     )
 
 
@@ -130,7 +139,10 @@ def _wrap(fn: Callable[P, R], kind: str, name: str) -> Callable[P, R]:
             if handle is None:
                 return await afn(*args, **kwargs)
             if handle.answer is not None:
-                return _serve(handle, handle.answer, is_llm)
+                if handle.answer.arguments is None:
+                    return _serve(handle, handle.answer, is_llm)
+                edits = handle.answer.arguments
+                args, kwargs = _rebind(fn, handle, build, args, kwargs, edits)
             try:
                 result = await afn(*args, **kwargs)
             except BaseException as exc:
@@ -150,7 +162,10 @@ def _wrap(fn: Callable[P, R], kind: str, name: str) -> Callable[P, R]:
         if handle is None:
             return fn(*args, **kwargs)
         if handle.answer is not None:
-            return _serve(handle, handle.answer, is_llm)  # type: ignore[no-any-return]
+            if handle.answer.arguments is None:
+                return _serve(handle, handle.answer, is_llm)  # type: ignore[no-any-return]
+            edits = handle.answer.arguments
+            args, kwargs = _rebind(fn, handle, build, args, kwargs, edits)
         try:
             result = fn(*args, **kwargs)
         except BaseException as exc:
@@ -187,6 +202,34 @@ def _serve(handle: StepHandle, answer: Answer, is_llm: bool) -> Any:
     if exc is not None:
         raise exc
     return answer.output
+
+
+def _rebind(
+    fn: Callable[..., Any],
+    handle: StepHandle,
+    build: Callable[[tuple[Any, ...], dict[str, Any]], Any],
+    args: Any,
+    kwargs: Any,
+    edits: Mapping[str, Any],
+) -> tuple[Any, Any]:
+    """The caller's arguments with an answer's ``arguments`` put in by name.
+
+    A replay fork that edits a step's input runs the step's code with the
+    edited arguments (``Answer.arguments``). Names that are not parameters go
+    to ``**kwargs``, or make the call fail as a wrong keyword would.
+    """
+    sig = inspect.signature(fn)
+    bound = sig.bind(*args, **kwargs)
+    extra: dict[str, Any] = {}
+    for name, value in edits.items():
+        param = sig.parameters.get(name)
+        if param is None or param.kind is param.VAR_KEYWORD:
+            extra[name] = value
+        else:
+            bound.arguments[name] = value
+    new_args, new_kwargs = bound.args, {**bound.kwargs, **extra}
+    handle.set_input(build(new_args, new_kwargs))
+    return new_args, new_kwargs
 
 
 def _finish(handle: StepHandle, result: Any, exc: BaseException | None, is_llm: bool) -> None:

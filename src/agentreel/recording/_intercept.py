@@ -14,6 +14,7 @@ live model.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -27,6 +28,10 @@ class Answer:
 
     output: Any = None
     exception: BaseException | None = None
+    #: Run the step's code after all, with these arguments (by parameter name)
+    #: in place of the caller's: a replay fork that edits a step's input. The
+    #: HTTP integration merges them into the request body instead.
+    arguments: Mapping[str, Any] | None = None
     #: What answered, recorded on the step as the ``agentreel.answered_by`` attribute.
     source: str = "replay"
 

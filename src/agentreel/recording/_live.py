@@ -67,6 +67,7 @@ class SessionHandle:
         "_implicit",
         "_rec",
         "_token",
+        "deterministic",
         "ended_at",
         "error",
         "forked_from",
@@ -91,6 +92,7 @@ class SessionHandle:
         project: str,
         forked_from: ForkRef | None = None,
         implicit: bool = False,
+        deterministic: bool = False,
     ) -> None:
         self._rec = rec
         self.id = rec.new_trace_id()
@@ -108,6 +110,9 @@ class SessionHandle:
         self._counter = itertools.count(1)
         self._token: Token[SessionHandle | None] | None = None
         self._implicit = implicit
+        #: Patched time.time / random.random / uuid.uuid4 are served by the
+        #: agentreel.determinism seams while this session is current.
+        self.deterministic = deterministic
 
     def next_number(self) -> int:
         # itertools.count is advanced atomically under the GIL, so steps started

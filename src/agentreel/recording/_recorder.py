@@ -14,7 +14,7 @@ import struct
 import sys
 import threading
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,9 @@ class RecorderConfig:
     flush_interval: float
     shutdown_timeout: float
     max_payload_chars: int
+    #: Route time.time, random.random and uuid.uuid4 through the replayable
+    #: seams of agentreel.determinism inside every session.
+    patch_nondeterminism: bool = False
 
 
 class Recorder:
@@ -160,11 +163,15 @@ def _otel_span_getter() -> Any:
 
 
 class _State:
-    __slots__ = ("lock", "recorder")
+    __slots__ = ("install_seams", "lock", "recorder")
 
     def __init__(self) -> None:
         self.recorder: Recorder | None = None
         self.lock = threading.Lock()
+        #: Patches time.time, random.random and uuid.uuid4 (idempotent). Set by
+        #: agentreel.determinism when it is imported: that layer sits outside
+        #: this one, so recording calls it through this slot, never an import.
+        self.install_seams: Callable[[], None] | None = None
 
 
 STATE = _State()
@@ -184,6 +191,7 @@ def configure(
     flush_interval: float = 0.2,
     shutdown_timeout: float = 2.0,
     max_payload_chars: int = 1_000_000,
+    patch_nondeterminism: bool = False,
 ) -> Recorder | None:
     """Start recording. Returns the recorder, or ``None`` if the store cannot be opened.
 
@@ -214,7 +222,10 @@ def configure(
         flush_interval=flush_interval,
         shutdown_timeout=shutdown_timeout,
         max_payload_chars=max_payload_chars,
+        patch_nondeterminism=patch_nondeterminism,
     )
+    if patch_nondeterminism and STATE.install_seams is not None:
+        STATE.install_seams()
     with STATE.lock:
         previous = STATE.recorder
         STATE.recorder = None

@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 from agentreel.model import ErrorInfo, ForkRef, Session, Status, Step, StepKind, TokenUsage
-from agentreel.payloads import dumps
+from agentreel.payloads import dump_blob
 
 from . import _fields as F
 from ._fields import Fields, Problem
@@ -78,7 +78,7 @@ def blob_record(digest: str, data: bytes) -> dict[str, Any]:
     for a blob that somehow is not canonical.
     """
     value = orjson.loads(data)
-    if dumps(value) == data:
+    if dump_blob(value) == data:
         return {"type": "blob", "digest": digest, "value": value}
     return {"type": "blob", "digest": digest, "text": data.decode("utf-8")}
 
@@ -179,7 +179,7 @@ def blob_from(record: Record) -> tuple[str, bytes, Any]:
         raise f.problem("must hold exactly one of the fields 'value' and 'text'")
     if has_value:
         value = f.optional("value", F.is_anything, "", None)
-        data = dumps(value)
+        data = dump_blob(value)
     else:
         data = f.optional("text", F.is_str, "a string", "").encode("utf-8")
         try:

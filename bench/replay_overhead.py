@@ -1,0 +1,123 @@
+"""Replay overhead: what serving a recorded step costs over recording it live.
+
+Records a session of N model and tool calls (default 1,000, alternating, no
+model latency: the "model" returns a canned OpenAI-shaped answer at once)
+into a SQLite file, then replays it. The replay run is recorded too, as
+replays are by default, so both loops pay for recording; the difference is
+replay's own work: loading and checking the recording, digesting each live
+request, matching and serving it.
+
+    python bench/replay_overhead.py              # the figures, as a table
+    python bench/replay_overhead.py --json       # the same as JSON
+
+Wall time is ``time.perf_counter()``; CPU time is ``time.process_time()``
+(every thread, so the background writer counts). Each round uses a fresh
+database; the median of ``--rounds`` is reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import agentreel
+
+SYSTEM = {"role": "system", "content": "You fix failing tests. Answer briefly."}
+
+
+@agentreel.tool
+def read_file(path: str, line: int) -> str:
+    return f"{path}:{line}: return a / b"
+
+
+@agentreel.llm
+def ask(messages: list[dict[str, Any]], model: str = "gpt-4o-mini") -> dict[str, Any]:
+    return {
+        "id": "chatcmpl-bench",
+        "object": "chat.completion",
+        "model": model,
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": "read more"}}],
+        "usage": {"prompt_tokens": 40 * len(messages), "completion_tokens": 3},
+    }
+
+
+@agentreel.agent(name="bench")
+def agent(n: int) -> int:
+    window: list[dict[str, Any]] = []
+    for i in range(n // 2):
+        text = read_file("calc.py", i)
+        window = [*window[-5:], {"role": "user", "content": text}]
+        reply = ask([SYSTEM, *window])
+        window.append(reply["choices"][0]["message"])
+    return len(window)
+
+
+def one_round(n: int, directory: Path, index: int) -> dict[str, float]:
+    db = directory / f"round{index}.db"
+    agentreel.configure(db=db, queue_size=100_000)
+    wall, cpu = time.perf_counter(), time.process_time()
+    with agentreel.session("bench") as s:
+        agent(n)
+    agentreel.flush(timeout=60)
+    record_wall, record_cpu = time.perf_counter() - wall, time.process_time() - cpu
+
+    wall, cpu = time.perf_counter(), time.process_time()
+    session = agentreel.replay(s.id)  # loads and checks the whole recording
+    load_wall = time.perf_counter() - wall
+    with session as r, agentreel.session("bench"):
+        agent(n)
+    replay_wall, replay_cpu = time.perf_counter() - wall, time.process_time() - cpu
+    lost = agentreel.stats()
+    agentreel.shutdown()
+    if not r.result.ok or r.result.served != n or r.result.live:
+        raise SystemExit(f"the replay did not serve every step: {r.result.render()}")
+    if lost["dropped_queue_full"] or lost["write_errors"]:
+        raise SystemExit(f"lost records during the benchmark: {lost}")
+    return {
+        "record_wall_s": record_wall,
+        "record_cpu_s": record_cpu,
+        "replay_wall_s": replay_wall,
+        "replay_cpu_s": replay_cpu,
+        "load_wall_s": load_wall,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=1000, help="served steps (model + tool calls)")
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        one_round(args.n, Path(tmp), -1)  # warm-up: imports, first SQLite file
+        rounds = [one_round(args.n, Path(tmp), i) for i in range(args.rounds)]
+    median = {k: statistics.median(r[k] for r in rounds) for k in rounds[0]}
+    us = 1e6 / args.n
+    figures = {
+        "steps": args.n,
+        "rounds": args.rounds,
+        "record_wall_us_per_step": median["record_wall_s"] * us,
+        "replay_wall_us_per_step": median["replay_wall_s"] * us,
+        "overhead_wall_us_per_step": (median["replay_wall_s"] - median["record_wall_s"]) * us,
+        "overhead_cpu_us_per_step": (median["replay_cpu_s"] - median["record_cpu_s"]) * us,
+        "load_wall_us_per_step": median["load_wall_s"] * us,
+    }
+    if args.json:
+        print(json.dumps(figures, indent=2))
+        return
+    print(f"replay overhead, {args.n} served steps, median of {args.rounds} rounds")
+    print(f"  recording the run live     {figures['record_wall_us_per_step']:8.1f} µs/step wall")
+    print(f"  replaying it (recorded)    {figures['replay_wall_us_per_step']:8.1f} µs/step wall")
+    print(f"  overhead of replay         {figures['overhead_wall_us_per_step']:8.1f} µs/step wall")
+    print(f"                             {figures['overhead_cpu_us_per_step']:8.1f} µs/step CPU")
+    print(f"    of which loading         {figures['load_wall_us_per_step']:8.1f} µs/step wall")
+    print("  target: <= 50 µs per served step")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""Matching live steps to recorded ones: position, then request.
+
+The state of one replay's matching: which recorded steps are used (and by
+which live step), where each position's unused steps begin, and how many
+answers are left. The caller holds the lock.
+"""
+
+from __future__ import annotations
+
+from agentreel.diff import diff_values, normalise
+from agentreel.payloads import PayloadEncoder
+from agentreel.recording import StepHandle
+
+from ._digest import request_digest_of
+from ._recording import Position, RecordedStep, Recording
+
+
+class Matcher:
+    """Picks the recorded step that answers a live one, and marks it used."""
+
+    def __init__(self, recording: Recording) -> None:
+        self.recording = recording
+        #: Recorded step number -> the live step number it was matched to.
+        self.consumed: dict[int, int] = {}
+        #: Recorded model, tool and retrieval answers not used yet.
+        self.remaining = sum(1 for n in recording.servable if recording.steps[n].finished)
+        # Per position, the index of its first step that may be unused, so
+        # that a run matching in order never rescans what it used.
+        self._first: dict[Position, int] = {}
+        # Digests live inputs exactly as the recorder's writer does (its chain
+        # memory only decides which blobs to write, never a digest).
+        self._encoder = PayloadEncoder(max_known=1024)
+
+    def call(self, key: Position, step: StepHandle) -> RecordedStep | None:
+        """The recorded step at ``key`` that answers ``step``, marked as used.
+
+        The lowest-numbered unused one whose request digest equals the live
+        request's. Most of the time the live input is byte for byte the
+        recorded one: its payload digest, computed as the recorder computes
+        it, equals the recorded ``input_ref``, and nothing needs decoding or
+        normalising. Only when it does not (a generated id changed, say) are
+        both sides normalised and digested.
+        """
+        pool = self.recording.positions.get(key)
+        if not pool:
+            return None
+        consumed = self.consumed
+        start = self._first.get(key, 0)
+        while start < len(pool) and pool[start].number in consumed:
+            start += 1
+        self._first[key] = start
+        live = step.input
+        live_ref = None if live is None else self._encoder.encode(live).root
+        live_digest: str | None = None
+        chosen: RecordedStep | None = None
+        for rs in pool[start:]:
+            if rs.number in consumed or not rs.finished:
+                continue
+            if rs.step.input_ref == live_ref:
+                chosen = rs
+                break
+            if live_digest is None:
+                live_digest = request_digest_of(step.kind, step.name, normalise(live))
+            if rs.digest == live_digest:
+                chosen = rs
+                break
+        if chosen is None and self.recording.payloads.masks:
+            # A recorded secret mask matches the text it hid, which no digest can see.
+            request = normalise(live)
+            for rs in pool[start:]:
+                if (
+                    rs.number not in consumed
+                    and rs.finished
+                    and rs.masked_input
+                    and not diff_values(rs.request, request)
+                ):
+                    chosen = rs
+                    break
+        if chosen is not None:
+            consumed[chosen.number] = step.number
+            self.remaining -= 1
+        return chosen
+
+    def structural(self, key: Position, live_number: int) -> RecordedStep | None:
+        pool = self.recording.positions.get(key)
+        if not pool:
+            return None
+        start = self._first.get(key, 0)
+        while start < len(pool) and pool[start].number in self.consumed:
+            start += 1
+        self._first[key] = start
+        if start == len(pool):
+            return None
+        chosen = pool[start]
+        self.consumed[chosen.number] = live_number
+        return chosen
+
+    def unconsumed(self) -> tuple[int, ...]:
+        """Recorded model, tool and retrieval steps (finished ones) never matched."""
+        steps = self.recording.steps
+        return tuple(
+            n for n in self.recording.servable if n not in self.consumed and steps[n].finished
+        )
