@@ -29,11 +29,13 @@ RANK = {
     "diff": 4,
     "replay": 5,
     "determinism": 5,
+    "detectors": 5,
     "__init__": 5,
     "testing": 6,
     "reports": 6,
     "integrations": 6,
     "demo": 7,
+    "bootstrap": 7,
     "cli": 8,
 }
 

@@ -182,6 +182,10 @@ def test_the_group_registers_every_command() -> None:
         "export",
         "import",
         "ls",
+        "postmortem",
+        "rca",
+        "record",
+        "replay",
         "show",
         "tail",
     ]

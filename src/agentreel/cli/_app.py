@@ -27,6 +27,10 @@ from ._debug import debug
 from ._demo import demo
 from ._diff import diff_cmd
 from ._ls import ls
+from ._postmortem import postmortem
+from ._rca import rca
+from ._record import record_cmd
+from ._replay import replay_cmd
 from ._show import show
 from ._tail import tail
 from ._transfer import export_cmd, import_cmd
@@ -136,3 +140,7 @@ def cli(ctx: click.Context, db: str | None) -> None:
 for _command in (ls, show, tail, diff_cmd, export_cmd, import_cmd, demo):
     cli.add_command(_command)
 cli.add_command(debug)
+cli.add_command(rca)
+cli.add_command(postmortem)
+cli.add_command(record_cmd)
+cli.add_command(replay_cmd)

@@ -211,6 +211,17 @@ def configure(
         raise ConfigurationError("flush_interval must be positive and shutdown_timeout >= 0")
     if max_payload_chars < 100:
         raise ConfigurationError(f"max_payload_chars must be at least 100, not {max_payload_chars}")
+    if os.environ.get("AGENTREEL_MANAGED") == "1" and STATE.recorder is not None:
+        # Run by `agentreel record/replay`: most programs configure agentreel
+        # themselves, and replacing the recorder would drop the replay's
+        # interceptor and the session the command reports.
+        managed = STATE.recorder
+        logger.info(
+            "agentreel: configure() called under `agentreel record/replay`; keeping the "
+            "recorder they set up (recording into %s)",
+            managed.store.location,
+        )
+        return managed
     table = _price_table(prices)
     config = RecorderConfig(
         db=None if store is not None else os.fspath(db if db is not None else default_db_path()),

@@ -20,6 +20,7 @@ MACHINERY = frozenset(
         "contextvars",
         "httpcore",
         "httpx",
+        "httpx2",
         "openai",
         "threading",
     }

@@ -1,0 +1,48 @@
+"""Detectors: the failure modes of agent runs that tracing does not flag, found offline.
+
+``analyze(store, session_id)`` runs five detectors over one stored session
+and returns a :class:`SessionReport` of :class:`Finding` objects, each naming
+its step numbers and evidence, plus what could not be checked:
+
+* ``context-drift``: instructions dropped from or altered in a conversation,
+  declared :class:`Rule` objects broken, agents that wander from the plan;
+* ``tool-misuse``: unknown tools, arguments that break the tool's schema,
+  failing calls retried unchanged, error streaks, success claimed after an
+  error;
+* ``loop``: the same step over and over, or a cycle of steps;
+* ``cost-spike``: a model call or a session far above the project's
+  baseline, context bloat, a burn rate that will exhaust a daily budget;
+* ``recurring-failure``: the same failure (by :func:`fingerprint_failure`)
+  coming back in the session or from earlier sessions.
+
+:func:`recurring_failures` groups failures across a store like an error
+tracker. ``docs/detectors.md`` describes every check and its measured
+precision and recall.
+"""
+
+from ._analyze import analyze, analyze_sessions
+from ._config import APPLIES_TO, DetectorConfig, Rule
+from ._findings import DETECTORS, KINDS, SEVERITIES, Finding, SessionReport
+from ._fingerprint import FINGERPRINT_VERSION, fingerprint_failure, normalise_message
+from ._recurrence import FailureGroup, recurring_failures
+from ._view import SessionView, load_view
+
+__all__ = [
+    "APPLIES_TO",
+    "DETECTORS",
+    "FINGERPRINT_VERSION",
+    "KINDS",
+    "SEVERITIES",
+    "DetectorConfig",
+    "FailureGroup",
+    "Finding",
+    "Rule",
+    "SessionReport",
+    "SessionView",
+    "analyze",
+    "analyze_sessions",
+    "fingerprint_failure",
+    "load_view",
+    "normalise_message",
+    "recurring_failures",
+]
