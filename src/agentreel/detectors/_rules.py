@@ -113,8 +113,22 @@ def _outputs(ctx: Context, checker: _Checker) -> None:
             )
 
 
+def _fetch_messages(ctx: Context) -> None:
+    """Fetch every message of every conversation in one go (done once per analysis)."""
+    view = ctx.view
+    wanted: set[str] = set()
+    for step in view.of_kind(StepKind.LLM):
+        request = view.request(step)
+        if request is not None and request.messages is not None:
+            items = view.payloads.fresh(request.messages)
+            wanted.update(k for i in items if (k := view.payloads.item_key(i)) is not None)
+    view.payloads.prefetch(wanted)
+
+
 def _inputs(ctx: Context, checker: _Checker) -> None:
     view, rule = ctx.view, checker.rule
+    # The first checks read only the head of each conversation; this one reads all of it.
+    ctx.once("all-messages", lambda: _fetch_messages(ctx))
     seen: set[str] = set()
     for step in view.of_kind(StepKind.LLM):
         request = view.request(step)
