@@ -253,3 +253,42 @@ def test_without_an_answer_the_call_goes_live_and_is_recorded(
     (step,) = reel.steps(session.id)
     assert step.output["status"] == 200
     assert "agentreel.answered_by" not in step.step.attributes
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_an_answer_with_arguments_sends_the_edited_request_live(
+    mode: str, server: FakeLLMServer, reel: Reel, intercept: Any
+) -> None:
+    """A fork that edits a model call's input: the call goes out with the new body fields."""
+
+    class Edit:
+        def step_started(self, step: StepHandle) -> Answer | None:
+            edited = [{"role": "user", "content": "edited question"}]
+            return Answer(arguments={"messages": edited, "temperature": 0.25})
+
+        def step_finished(self, step: StepHandle) -> None:
+            pass
+
+    intercept(Edit())
+    server.reply(Reply(text="answer to the edit"))
+    with agentreel.session("fork") as session:
+        if mode == "sync":
+            with openai.OpenAI(base_url=server.openai_base_url, api_key="k", **OPTIONS) as c:
+                got = c.chat.completions.create(model="gpt-test", messages=USER)
+        else:
+
+            async def ask() -> Any:
+                async with openai.AsyncOpenAI(
+                    base_url=server.openai_base_url, api_key="k", **OPTIONS
+                ) as c:
+                    return await c.chat.completions.create(model="gpt-test", messages=USER)
+
+            got = asyncio.run(ask())
+    assert got.choices[0].message.content == "answer to the edit"
+    (sent,) = server.requests
+    assert sent.body["messages"] == [{"role": "user", "content": "edited question"}]
+    assert sent.body["temperature"] == 0.25
+    assert sent.body["model"] == "gpt-test"
+    (step,) = reel.steps(session.id)
+    assert step.input["body"]["messages"] == [{"role": "user", "content": "edited question"}]
+    assert step.output["status"] == 200

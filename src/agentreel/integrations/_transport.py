@@ -12,11 +12,13 @@ from __future__ import annotations
 import contextvars
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
-from agentreel.errors import AgentreelError
+import orjson
+
+from agentreel.errors import AgentreelError, ConfigurationError
 from agentreel.recording import StepHandle, step
 
 from ._capture import captured_async_response, captured_response, contain
@@ -75,6 +77,39 @@ def _start(handle: StepHandle, request: httpx2.Request, content: bytes) -> bool:
     return True
 
 
+def _edited(handle: StepHandle, request: Any, arguments: Mapping[str, Any]) -> Any:
+    """``request`` with ``arguments`` merged into its JSON body, to be sent live.
+
+    A replay fork that edits a model call's input (``Answer.arguments``) names
+    request body fields (``messages``, ``temperature``, ...); the call then goes
+    to the network with them, and the step's input shows what was really sent.
+    """
+    try:
+        body = orjson.loads(request.content or b"{}")
+    except orjson.JSONDecodeError as exc:
+        raise ConfigurationError(
+            "cannot edit this model call's input: its request body is not JSON"
+        ) from exc
+    if not isinstance(body, dict):
+        raise ConfigurationError("cannot edit this model call's input: its body is not an object")
+    body.update(arguments)
+    content = orjson.dumps(body)
+    headers = [(k, v) for k, v in request.headers.multi_items() if k.lower() != "content-length"]
+    edited = type(request)(
+        request.method, request.url, headers=headers, content=content, extensions=request.extensions
+    )
+    handle.set_input(normalise_request(edited, content))
+    return edited
+
+
+def _edit_or_end(handle: StepHandle, request: Any, arguments: Mapping[str, Any]) -> Any:
+    try:
+        return _edited(handle, request, arguments)
+    except BaseException as exc:
+        handle.finish(exc)
+        raise
+
+
 def send(
     request: httpx2.Request,
     inner: Callable[[httpx2.Request], httpx2.Response],
@@ -86,9 +121,11 @@ def send(
     if handle is None or not _start(handle, request, request.read()):
         return inner(request)
     if handle.answer is not None:
-        return answered_response(
-            handle, handle.answer, request, keep_timing=keep_timing, is_async=False
-        )
+        if handle.answer.arguments is None:
+            return answered_response(
+                handle, handle.answer, request, keep_timing=keep_timing, is_async=False
+            )
+        request = _edit_or_end(handle, request, handle.answer.arguments)
     started = time.perf_counter()
     token = _capturing.set(True)
     try:
@@ -112,9 +149,11 @@ async def send_async(
     if handle is None or not _start(handle, request, await request.aread()):
         return await inner(request)
     if handle.answer is not None:
-        return answered_response(
-            handle, handle.answer, request, keep_timing=keep_timing, is_async=True
-        )
+        if handle.answer.arguments is None:
+            return answered_response(
+                handle, handle.answer, request, keep_timing=keep_timing, is_async=True
+            )
+        request = _edit_or_end(handle, request, handle.answer.arguments)
     started = time.perf_counter()
     token = _capturing.set(True)
     try:
