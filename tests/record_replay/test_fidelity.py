@@ -30,10 +30,12 @@ def _tree(cli: Cli, session_id: str) -> Tree:
     return [(s.number, str(s.kind), s.name, s.parent_number) for s in steps]
 
 
-def _round_trip(cli: Cli, server: FakeLLMServer, scenario: str) -> tuple[str, Tree, str]:
-    """Records then replays one scenario; returns its output, its step tree, the replay's stderr."""
+def _round_trip(
+    cli: Cli, server: FakeLLMServer, scenario: str, env: dict[str, str] | None = None
+) -> tuple[str, Tree]:
+    """Records then replays one scenario; returns its output and its step tree."""
     program = ["--", sys.executable, str(AGENT), scenario]
-    recorded = cli("record", *program)
+    recorded = cli("record", *program, env=env)
     assert recorded.code == 0, recorded.err
     found = ID.search(recorded.err)
     assert found is not None, recorded.err
@@ -41,17 +43,18 @@ def _round_trip(cli: Cli, server: FakeLLMServer, scenario: str) -> tuple[str, Tr
     seen = len(server.requests)
     server.stop()
 
-    replayed = cli("replay", found.group(1), "--json", *program)
+    replayed = cli("replay", found.group(1), "--json", *program, env=env)
     assert replayed.code == 0, replayed.err
     result = replayed.json()
     assert result["ok"] is True, result
-    assert result["served"] == len(tree)
-    # With --json the program's output goes to stderr, ahead of anything else.
-    assert replayed.err.startswith(recorded.out), replayed.err
+    # Zero-length events (the seams' values) come back with their step, not as answers.
+    assert result["served"] == sum(kind != "event" for _, kind, _, _ in tree)
+    # With --json the program's output goes to stderr, and nothing else does.
+    assert replayed.err == recorded.out
     assert len(server.requests) == seen
     assert result["new_session_id"] not in (None, found.group(1))
     assert _tree(cli, result["new_session_id"]) == tree
-    return recorded.out, tree, replayed.err
+    return recorded.out, tree
 
 
 def test_anthropic_tool_use_round_trip(cli: Cli, server: FakeLLMServer) -> None:
@@ -59,6 +62,77 @@ def test_anthropic_tool_use_round_trip(cli: Cli, server: FakeLLMServer) -> None:
         Answer(tool_calls=[ToolCall(name="lookup", arguments={"city": "Oslo"})]),
         Answer(text="Oslo is at 18 degrees.", usage=Usage(input=40, output=6)),
     )
-    out, tree, _ = _round_trip(cli, server, "anthropic-tool-use")
-    print(repr(out), tree, repr(_))
-    assert 0
+    out, tree = _round_trip(cli, server, "anthropic-tool-use")
+    assert "tool result: {'city': 'Oslo', 'celsius': 18}\n" in out
+    assert out.endswith("final: ['Oslo is at 18 degrees.']\nusage: 40 6\n")
+    assert tree == [
+        (1, "llm", "anthropic.messages", None),
+        (2, "tool", "lookup", None),
+        (3, "llm", "anthropic.messages", None),
+    ]
+
+
+def test_openai_stream_keeps_its_chunks(cli: Cli, server: FakeLLMServer) -> None:
+    server.reply(Answer(text=["Once ", "upon ", "a ", "time."], usage=Usage(input=3, output=4)))
+    out, tree = _round_trip(cli, server, "openai-stream")
+    # A role chunk, four text chunks, the finish chunk and the usage chunk.
+    assert out == (
+        "chunks: 7\n"
+        "pieces: ['', 'Once ', 'upon ', 'a ', 'time.', '']\n"
+        "text: Once upon a time.\n"
+        "usage: (3, 4)\n"
+    )
+    assert tree == [(1, "llm", "openai.chat.completions", None)]
+
+
+def test_async_gather_of_three_calls(cli: Cli, server: FakeLLMServer) -> None:
+    out, tree = _round_trip(cli, server, "async-gather")
+    assert out == "one -> echo: one\ntwo -> echo: two\nthree -> echo: three\n"
+    assert [(kind, name) for _, kind, name, _ in tree] == [("llm", "openai.chat.completions")] * 3
+
+
+def test_a_retry_after_429_replays_without_the_wait(
+    cli: Cli, server: FakeLLMServer, tmp_path: Path
+) -> None:
+    server.reply(HTTPError(status=429, retry_after=0.2), Answer(text="now I can"))
+    timing = tmp_path / "elapsed"
+    out, tree = _round_trip(cli, server, "retry-after-429", env={"FIDELITY_TIMING": str(timing)})
+    assert out == "answer: now I can\n"
+    assert tree == [
+        (1, "llm", "openai.chat.completions", None),
+        (2, "llm", "openai.chat.completions", None),
+    ]
+    assert len(server.requests) == 2
+    # One line per run. The replayed client still honours the recorded Retry-After, so the
+    # replay takes about as long as the recording did: a short wait, not the SDK's back-off.
+    record_time, replay_time = (float(line) for line in timing.read_text().split())
+    assert record_time >= 0.2
+    assert replay_time < 1.5
+
+
+def test_a_tool_that_raises_is_caught_the_same_way(cli: Cli, server: FakeLLMServer) -> None:
+    out, tree = _round_trip(cli, server, "tool-raises")
+    assert out == (
+        "divide: 3.0\ncaught: ZeroDivisionError division by zero\nmodel: echo: the tool failed\n"
+    )
+    assert tree == [
+        (1, "tool", "divide", None),
+        (2, "tool", "divide", None),
+        (3, "llm", "openai.chat.completions", None),
+    ]
+
+
+def test_control_flow_on_the_seams_takes_the_recorded_branch(
+    cli: Cli, server: FakeLLMServer
+) -> None:
+    out, tree = _round_trip(cli, server, "nondeterminism")
+    lines = dict(line.split(": ", 1) for line in out.splitlines())
+    assert lines["branch"] == ("heads" if float(lines["random"]) < 0.5 else "tails")
+    assert lines["model"] == f"echo: {lines['branch']} {lines['uuid'].replace('-', '')[:8]}"
+    assert server.requests[0].body["messages"][0]["content"] == lines["model"][len("echo: ") :]
+    assert tree == [
+        (1, "event", "agentreel.values", None),
+        (2, "event", "agentreel.values", None),
+        (3, "event", "agentreel.values", None),
+        (4, "llm", "openai.chat.completions", None),
+    ]
