@@ -14,7 +14,9 @@ below costs next to nothing and records nothing::
         search("flaky test")
 """
 
-from ._version import __version__
+from typing import Any
+
+from ._version import installed_version as _installed_version
 from .determinism import now, random, uuid4
 from .errors import AgentreelError
 from .model import Session, SessionSummary, Status, Step, StepKind, TokenUsage
@@ -72,3 +74,10 @@ __all__ = [
     "tool",
     "uuid4",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # ``__version__`` is computed on first access: see _version.py.
+    if name == "__version__":
+        return _installed_version()
+    raise AttributeError(f"module 'agentreel' has no attribute {name!r}")

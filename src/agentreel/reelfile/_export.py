@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-import importlib.metadata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -89,10 +88,9 @@ def _header() -> dict[str, Any]:
 
 
 def _version() -> str:
-    try:
-        return importlib.metadata.version("agentreel")
-    except importlib.metadata.PackageNotFoundError:
-        return "(unknown version)"
+    from agentreel._version import installed_version
+
+    return installed_version()
 
 
 def _write(out: Sink, record: dict[str, Any]) -> None:
