@@ -33,6 +33,7 @@ def test_a_plan_survives_the_environment() -> None:
         replay="ab" * 16,
         mode="new-steps",
         fork_at=3,
+        after_fork="matching",
         edit_file="/tmp/e.json",
     )
     env = plan.environ({"PYTHONPATH": "/mine", ENV_REPLAY: "stale"})

@@ -138,3 +138,39 @@ def test_an_edited_input_goes_to_var_keywords(reel: Reel) -> None:
     ):
         assert configure_tool("lint", strict=False) == {"name": "lint", "strict": True, "level": 2}
     assert CALLS == {"configure_tool": 1}
+
+
+def test_after_a_matching_fork_unchanged_requests_are_still_served(reel: Reel) -> None:
+    original = _record(reel)
+    edited = _agents.completion("forked advice")
+    with agentreel.replay(
+        original, db=reel.path, fork_at=3, edit=Edit(output=edited), after_fork="matching"
+    ) as r:
+        answer = _agents.fixer()
+    assert answer.startswith("forked advice | ")
+    # write_file and run_tests get the same arguments as recorded: served, not run.
+    assert CALLS == {}
+    assert (r.result.served, r.result.live) == (4, 0)
+    assert r.result.ok
+    assert r.result.divergences == ()
+    assert r.result.forked_from == ForkRef(session_id=original, step=3)
+
+
+def test_after_a_matching_fork_changed_requests_run_live_without_a_divergence(
+    reel: Reel,
+) -> None:
+    original = _record(reel)
+    with agentreel.replay(original, db=reel.path, fork_at=2, after_fork="matching") as r:
+        # Step 2 (read_file) runs live and reads the same source, so every call
+        # after it asks what the recording holds and is served from it.
+        answer = _agents.fixer()
+    assert CALLS["read_file"] == 1
+    assert r.result.ok
+    assert r.result.divergences == ()
+    assert answer.endswith("failed=0")
+
+
+def test_after_fork_must_be_live_or_matching(reel: Reel) -> None:
+    original = _record(reel)
+    with pytest.raises(agentreel.errors.ConfigurationError, match="after_fork"):
+        agentreel.replay(original, db=reel.path, fork_at=2, after_fork="sometimes")

@@ -148,7 +148,11 @@ class _Replaying:
         self.plan = plan
         _configure(plan)
         self.session: ReplaySession = replay(
-            plan.replay or "", mode=plan.mode, fork_at=plan.fork_at, edit=_edit(plan)
+            plan.replay or "",
+            mode=plan.mode,
+            fork_at=plan.fork_at,
+            edit=_edit(plan),
+            after_fork=plan.after_fork,
         )
         self.session.__enter__()
 

@@ -22,10 +22,21 @@ ENV_TAGS = "AGENTREEL_SESSION_TAGS"
 ENV_REPLAY = "AGENTREEL_REPLAY"
 ENV_MODE = "AGENTREEL_REPLAY_MODE"
 ENV_FORK_AT = "AGENTREEL_FORK_AT"
+#: "live" or "matching": what runs after a fork's step (see agentreel.replay).
+ENV_AFTER_FORK = "AGENTREEL_AFTER_FORK"
 #: A JSON file holding the fork's edit: {"output": ...} or {"input": ...}.
 ENV_EDIT_FILE = "AGENTREEL_EDIT_FILE"
 
-_ALL = (ENV_MANAGED, ENV_RESULT_FILE, ENV_NAME, ENV_TAGS, ENV_REPLAY, ENV_MODE, ENV_FORK_AT)
+_ALL = (
+    ENV_MANAGED,
+    ENV_RESULT_FILE,
+    ENV_NAME,
+    ENV_TAGS,
+    ENV_REPLAY,
+    ENV_MODE,
+    ENV_FORK_AT,
+    ENV_AFTER_FORK,
+)
 
 
 def site_dir() -> Path:
@@ -44,6 +55,7 @@ class ChildPlan:
     replay: str | None = None
     mode: str = "strict"
     fork_at: int | None = None
+    after_fork: str = "live"
     edit_file: str | None = None
 
     def environ(self, base: Mapping[str, str]) -> dict[str, str]:
@@ -62,6 +74,7 @@ class ChildPlan:
             env[ENV_MODE] = self.mode
             if self.fork_at is not None:
                 env[ENV_FORK_AT] = str(self.fork_at)
+                env[ENV_AFTER_FORK] = self.after_fork
             if self.edit_file is not None:
                 env[ENV_EDIT_FILE] = self.edit_file
         return env
@@ -82,6 +95,7 @@ class ChildPlan:
                 replay=env.get(ENV_REPLAY) or None,
                 mode=env.get(ENV_MODE) or "strict",
                 fork_at=int(fork) if fork else None,
+                after_fork=env.get(ENV_AFTER_FORK) or "live",
                 edit_file=env.get(ENV_EDIT_FILE) or None,
             )
         except (ValueError, TypeError) as exc:

@@ -116,6 +116,14 @@ def _prepare(
     "--input-json", metavar="FILE", help="With --fork-at: run step N with these arguments."
 )
 @click.option("--edit", is_flag=True, help="With --fork-at: edit step N's output in $EDITOR.")
+@click.option(
+    "--after-fork",
+    type=click.Choice(["live", "matching"]),
+    default="live",
+    show_default=True,
+    help="With --fork-at: run everything after step N live, or keep serving the recording "
+    "wherever a request still matches it.",
+)
 @click.argument("command", nargs=-1, required=True, metavar="-- COMMAND...")
 def replay_cmd(
     session_id: str,
@@ -125,6 +133,7 @@ def replay_cmd(
     output_json: str | None,
     input_json: str | None,
     edit: bool,
+    after_fork: str,
     command: tuple[str, ...],
 ) -> int:
     """Run COMMAND again with session ID's model, tool and retrieval answers
@@ -144,6 +153,7 @@ def replay_cmd(
             replay=full_id,
             mode=mode,
             fork_at=fork_at,
+            after_fork=after_fork,
         )
         outcome = run_child(command, plan, stdout_to_stderr=as_json, edit=edit_value)
         report = outcome.report

@@ -68,6 +68,7 @@ class Replayer:
         redactor: Redactor,
         fork_at: int | None = None,
         edit: Edit | None = None,
+        after_fork: str = "live",
         metadata: dict[str, Any] | None = None,
         own_session: SessionHandle | None = None,
         submit: Callable[[SessionHandle], None] | None = None,
@@ -87,6 +88,11 @@ class Replayer:
         #: Divergences raised into the program (strict mode), to recognise them.
         self.raised: list[ReplayDivergence] = []
         self._edit = edit
+        self._after_fork = after_fork
+        #: Past a fork's step with after_fork="matching": recorded answers are
+        #: still served where the request matches; the rest runs live, and
+        #: neither counts as a divergence (the fork meant the run to depart).
+        self.forked = False
         self._redactor = redactor
         self._metadata = metadata or {}
         self._own = own_session
@@ -159,6 +165,8 @@ class Replayer:
                 state.cursor += 1
                 return True, rs.values[index][1]
             state.values_live = True
+            if self.forked:
+                return False, None
             self._diverge(
                 unserved_value(
                     self.recording,
@@ -178,7 +186,7 @@ class Replayer:
     def finish(self, *, stopped: bool) -> None:
         """Check for recorded answers never asked for (unless the run was stopped)."""
         with self._lock:
-            if self.going_live or stopped:
+            if self.going_live or self.forked or stopped:
                 return
             self.unconsumed = self._matcher.unconsumed()
             if self.unconsumed:
@@ -218,6 +226,9 @@ class Replayer:
 
     def _unmatched(self, step: StepHandle, rparent: int | None, placed: bool) -> None:
         self._states[step] = _State(None, live=True)
+        if self.forked:
+            self.live += 1
+            return
         # Redacted: the report may be printed where a secret must not appear.
         request = normalise(self._redactor.value(step.input))
         divergence = unmatched_call(
@@ -245,7 +256,10 @@ class Replayer:
             self.going_live = True
 
     def _fork(self, step: StepHandle, rs: RecordedStep) -> Answer | None:
-        self.going_live = True
+        if self._after_fork == "live":
+            self.going_live = True
+        else:
+            self.forked = True
         self._states[step] = _State(rs, live=True)
         answer = fork_answer(self._edit, rs, self.recording.session.id)
         step.attributes[REPLAYED_STEP] = rs.number

@@ -37,6 +37,7 @@ def replay(
     db: str | os.PathLike[str] | None = None,
     fork_at: int | None = None,
     edit: Edit | None = None,
+    after_fork: str = "live",
     record: bool = True,
 ) -> ReplaySession:
     """Replay recorded session ``session_id`` (an id or unique prefix) around a block.
@@ -47,7 +48,9 @@ def replay(
     :class:`ReplaySession`, every model, tool and retrieval call of the block
     is answered from the recording; ``mode`` says what happens to a call the
     recording does not have. ``fork_at=N`` runs everything from step N on
-    live, with ``edit`` applied to step N. ``record=False`` keeps the
+    live, with ``edit`` applied to step N; with ``after_fork="matching"`` the
+    steps after N are still answered from the recording wherever their request
+    matches it, and only the others run live. ``record=False`` keeps the
     replayed run out of every store.
     """
     parsed = parse_mode(mode)
@@ -56,6 +59,8 @@ def replay(
     if fork_at is not None and (type(fork_at) is not int or fork_at < 1):
         raise ConfigurationError(f"fork_at must be a step number (1 or more), not {fork_at!r}")
     check_edit(edit, fork_at)
+    if after_fork not in ("live", "matching"):
+        raise ConfigurationError(f"after_fork must be 'live' or 'matching', not {after_fork!r}")
     rec = STATE.recorder
     if rec is not None:
         rec.flush()  # a session recorded a moment ago must be readable
@@ -68,7 +73,13 @@ def replay(
     if fork_at is not None and fork_at not in recording.steps:
         raise UnknownStep(recording.session.id, fork_at, len(recording.steps))
     return ReplaySession(
-        recording, parsed, fork_at=fork_at, edit=edit, record=record, target=target
+        recording,
+        parsed,
+        fork_at=fork_at,
+        edit=edit,
+        after_fork=after_fork,
+        record=record,
+        target=target,
     )
 
 
@@ -87,6 +98,7 @@ class ReplaySession:
         *,
         fork_at: int | None,
         edit: Edit | None,
+        after_fork: str = "live",
         record: bool,
         target: Target,
     ) -> None:
@@ -94,6 +106,7 @@ class ReplaySession:
         self._recording = recording
         self._fork_at = fork_at
         self._edit = edit
+        self._after_fork = after_fork
         self._record = record
         self._target = target
         self._engine: Replayer | None = None
@@ -162,6 +175,7 @@ class ReplaySession:
                 redactor=Redactor(enabled=rec.config.redact, extra_keys=rec.config.redact_keys),
                 fork_at=self._fork_at,
                 edit=self._edit,
+                after_fork=self._after_fork,
                 metadata=metadata,
                 own_session=self._open_session(rec, metadata),
                 submit=rec.submit,
