@@ -117,6 +117,47 @@ def async_gather() -> None:
     asyncio.run(_gather())
 
 
+def thread_pool() -> None:
+    """Three calls from a thread pool, finishing in whatever order the threads run."""
+    with openai.OpenAI(base_url=_openai_url(), api_key="test", max_retries=0, timeout=10) as client:
+
+        @agentreel.agent
+        def worker(topic: str) -> str:
+            reply = client.chat.completions.create(
+                model="gpt-fidelity", messages=[{"role": "user", "content": topic}]
+            )
+            return f"{topic} -> {reply.choices[0].message.content}"
+
+        with agentreel.ContextThreadPoolExecutor(max_workers=3) as pool:
+            answers = list(pool.map(worker, ["red", "green", "blue"]))
+    for answer in answers:
+        print(answer)
+
+
+def hand_off() -> None:
+    """A planner agent hands its plan to a worker agent, which uses a tool and the model."""
+    with openai.OpenAI(base_url=_openai_url(), api_key="test", max_retries=0, timeout=10) as client:
+
+        def ask(prompt: str) -> str:
+            reply = client.chat.completions.create(
+                model="gpt-fidelity", messages=[{"role": "user", "content": prompt}]
+            )
+            return str(reply.choices[0].message.content)
+
+        @agentreel.agent
+        def planner(goal: str) -> str:
+            return ask(f"plan: {goal}")
+
+        @agentreel.agent
+        def executor(plan: str) -> str:
+            weather = lookup(city="Oslo")
+            return ask(f"do {plan} given {weather['celsius']} degrees")
+
+        plan = planner("a walk")
+        print("plan:", plan)
+        print("result:", executor(plan))
+
+
 def retry_after_429() -> None:
     started = time.monotonic()
     with openai.OpenAI(base_url=_openai_url(), api_key="test", max_retries=1, timeout=10) as client:
@@ -164,6 +205,8 @@ SCENARIOS: dict[str, Callable[[], None]] = {
     "anthropic-tool-use": anthropic_tool_use,
     "openai-stream": openai_stream,
     "async-gather": async_gather,
+    "thread-pool": thread_pool,
+    "hand-off": hand_off,
     "retry-after-429": retry_after_429,
     "tool-raises": tool_raises,
     "nondeterminism": nondeterminism,

@@ -47,8 +47,9 @@ def _round_trip(
     assert replayed.code == 0, replayed.err
     result = replayed.json()
     assert result["ok"] is True, result
-    # Zero-length events (the seams' values) come back with their step, not as answers.
-    assert result["served"] == sum(kind != "event" for _, kind, _, _ in tree)
+    # Model, tool and retrieval calls are answered; agents (structure) and the
+    # seams' value events run as code and come back with their steps.
+    assert result["served"] == sum(kind in ("llm", "tool", "retrieval") for _, kind, _, _ in tree)
     # With --json the program's output goes to stderr, and nothing else does.
     assert replayed.err == recorded.out
     assert len(server.requests) == seen
@@ -89,6 +90,29 @@ def test_async_gather_of_three_calls(cli: Cli, server: FakeLLMServer) -> None:
     out, tree = _round_trip(cli, server, "async-gather")
     assert out == "one -> echo: one\ntwo -> echo: two\nthree -> echo: three\n"
     assert [(kind, name) for _, kind, name, _ in tree] == [("llm", "openai.chat.completions")] * 3
+
+
+def test_a_thread_pool_of_three_workers(cli: Cli, server: FakeLLMServer) -> None:
+    out, tree = _round_trip(cli, server, "thread-pool")
+    assert out == "red -> echo: red\ngreen -> echo: green\nblue -> echo: blue\n"
+    agents = [number for number, kind, _, _ in tree if kind == "agent"]
+    calls = [parent for _, kind, _, parent in tree if kind == "llm"]
+    assert len(agents) == 3
+    assert sorted(calls) == sorted(agents)  # each call under its own worker
+
+
+def test_a_hand_off_between_two_agents(cli: Cli, server: FakeLLMServer) -> None:
+    out, tree = _round_trip(cli, server, "hand-off")
+    assert out == (
+        "plan: echo: plan: a walk\nresult: echo: do echo: plan: a walk given 18 degrees\n"
+    )
+    assert [(kind, name) for _, kind, name, _ in tree] == [
+        ("agent", "planner"),
+        ("llm", "openai.chat.completions"),
+        ("agent", "executor"),
+        ("tool", "lookup"),
+        ("llm", "openai.chat.completions"),
+    ]
 
 
 def test_a_retry_after_429_replays_without_the_wait(
