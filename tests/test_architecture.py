@@ -20,6 +20,7 @@ RANK = {
     "errors": 0,
     "_version": 0,
     "model": 1,
+    "_units": 1,
     "payloads": 2,
     "pricing": 2,
     "storage": 3,

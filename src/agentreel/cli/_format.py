@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from agentreel._units import format_cost, format_tokens, iso_utc
+
 __all__ = [
     "NS_PER_S",
     "format_bytes",
@@ -70,36 +72,6 @@ def format_span(started_at: int, ended_at: int | None, now_ns: int) -> str:
     return format_duration(ended_at - started_at)
 
 
-def format_tokens(count: int) -> str:
-    """``"950"``, ``"12.3k"``, ``"123k"``, ``"4.5M"``."""
-    if count < 1000:
-        return str(count)
-    for unit, size in (("k", 1_000), ("M", 1_000_000), ("B", 1_000_000_000)):
-        value = count / size
-        if round(value, 1) < 100:
-            return f"{value:.1f}{unit}"
-        if round(value) < 1000 or unit == "B":
-            return f"{round(value)}{unit}"
-    raise AssertionError("unreachable")  # pragma: no cover - the loop always returns
-
-
-def format_cost(usd: float | None) -> str:
-    """``"$0.0123"`` below a dollar, ``"$12.34"`` above; ``"-"`` when unknown."""
-    if usd is None:
-        return "-"
-    if usd == 0:
-        return "$0"
-    if usd < 0.0001:
-        # Cheap models cost fractions of a hundredth of a cent per call; show
-        # that they cost something rather than a misleading "$0.0000".
-        return "<$0.0001"
-    if usd < 1:
-        return f"${usd:.4f}"
-    if usd < 1000:
-        return f"${usd:,.2f}"
-    return f"${usd:,.0f}"
-
-
 def format_bytes(size: int) -> str:
     """``"512 B"``, ``"45.2 KB"``, ``"3.1 MB"`` (powers of 1000, as file managers show)."""
     if size < 1000:
@@ -146,14 +118,6 @@ def format_time(ns: int, tz: dt.tzinfo | None = None) -> str:
     """``"14:03:05.123"``: a time of day with milliseconds, for live output."""
     moment = _local(ns, tz)
     return moment.strftime("%H:%M:%S.") + f"{moment.microsecond // 1000:03d}"
-
-
-def iso_utc(ns: int | None) -> str | None:
-    """ISO 8601 in UTC with microseconds, as machine-readable output uses."""
-    if ns is None:
-        return None
-    moment = _EPOCH + dt.timedelta(microseconds=ns // 1000)
-    return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def parse_since(text: str, now_ns: int, tz: dt.tzinfo | None = None) -> int:

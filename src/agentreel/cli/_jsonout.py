@@ -12,7 +12,8 @@ from typing import Any
 import orjson
 from rich.console import Console
 
-from agentreel.model import ErrorInfo, Session, SessionSummary, Step, TokenUsage, Totals
+from agentreel._units import error_json, tokens_json
+from agentreel.model import Session, SessionSummary, Step, Totals
 
 from ._format import NS_PER_S, iso_utc
 
@@ -34,22 +35,6 @@ def print_json(console: Console, value: Any, *, indent: bool = True) -> None:
 
 def _ms(ns: int | None) -> float | None:
     return None if ns is None else round(ns / (NS_PER_S / 1000), 3)
-
-
-def tokens_json(usage: TokenUsage) -> dict[str, int]:
-    return {
-        "input": usage.input,
-        "output": usage.output,
-        "cached": usage.cached,
-        "reasoning": usage.reasoning,
-        "total": usage.total,
-    }
-
-
-def error_json(error: ErrorInfo | None) -> dict[str, str] | None:
-    if error is None:
-        return None
-    return {"type": error.type, "message": error.message, "traceback": error.traceback}
 
 
 def totals_json(totals: Totals) -> dict[str, Any]:

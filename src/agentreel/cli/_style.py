@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
+from agentreel._units import ID_PREFIX, short_id
 from agentreel.model import Status, StepKind
 
 __all__ = ["ID_PREFIX", "KIND_STYLE", "STATUS_STYLE", "short_id"]
-
-#: Characters of a session id that listings show; any unique prefix is accepted back.
-ID_PREFIX = 12
 
 STATUS_STYLE: dict[Status, str] = {
     Status.OK: "green",
@@ -26,7 +24,3 @@ KIND_STYLE: dict[StepKind, str] = {
     StepKind.EVENT: "dim",
     StepKind.CUSTOM: "white",
 }
-
-
-def short_id(session_id: str) -> str:
-    return session_id[:ID_PREFIX]

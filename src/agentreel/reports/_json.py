@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from agentreel._units import error_json, tokens_json
 from agentreel.detectors import FailureGroup, Finding
-from agentreel.model import ErrorInfo, TokenUsage
 
 from ._model import (
     Bucket,
@@ -39,22 +39,6 @@ RCA_FORMAT = "agentreel.rca/1"
 POSTMORTEM_FORMAT = "agentreel.postmortem/1"
 
 
-def _tokens(usage: TokenUsage) -> dict[str, int]:
-    return {
-        "input": usage.input,
-        "output": usage.output,
-        "cached": usage.cached,
-        "reasoning": usage.reasoning,
-        "total": usage.total,
-    }
-
-
-def _error(error: ErrorInfo | None) -> dict[str, str] | None:
-    if error is None:
-        return None
-    return {"type": error.type, "message": error.message, "traceback": error.traceback}
-
-
 def _session(session: SessionRef) -> dict[str, Any]:
     return {
         "id": session.id,
@@ -65,9 +49,9 @@ def _session(session: SessionRef) -> dict[str, Any]:
         "ended_at": iso_utc(session.ended_at),
         "steps": session.steps,
         "errors": session.errors,
-        "tokens": _tokens(session.usage),
+        "tokens": tokens_json(session.usage),
         "cost": session.cost,
-        "error": _error(session.error),
+        "error": error_json(session.error),
     }
 
 
@@ -81,7 +65,7 @@ def _step(step: StepRef | None) -> dict[str, Any] | None:
         "status": step.status,
         "path": list(step.path),
         "model": step.model,
-        "error": _error(step.error),
+        "error": error_json(step.error),
     }
 
 
@@ -211,7 +195,7 @@ def _bucket(bucket: Bucket) -> dict[str, Any]:
         "key": bucket.key,
         "sessions": bucket.sessions,
         "calls": bucket.calls,
-        "tokens": _tokens(bucket.usage),
+        "tokens": tokens_json(bucket.usage),
         "cost": bucket.cost,
     }
 
@@ -233,7 +217,7 @@ def postmortem_json(report: PostmortemReport) -> dict[str, Any]:
             "running": report.running,
             "success_rate": report.success_rate,
         },
-        "tokens": _tokens(report.usage),
+        "tokens": tokens_json(report.usage),
         "cost": report.cost,
         "by_day": [_bucket(b) for b in report.by_day],
         "by_model": [_bucket(b) for b in report.by_model],

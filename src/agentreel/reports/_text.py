@@ -2,8 +2,7 @@
 
 Reports are documents people pass around, so they read the same wherever they
 are opened: times are in UTC, numbers in the short forms the command line
-uses (``$0.0123``, ``12.3k``). The reports layer sits below the command line
-and cannot import its formatters; these follow the same rules.
+uses (``$0.0123``, ``12.3k``), from ``agentreel._units``.
 """
 
 from __future__ import annotations
@@ -12,6 +11,8 @@ import datetime as dt
 from typing import Any
 
 import orjson
+
+from agentreel._units import format_cost, format_tokens, iso_utc, short_id
 
 __all__ = [
     "clip",
@@ -26,24 +27,11 @@ __all__ = [
 ]
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-#: Characters of a session id shown in commands and headings (as ``agentreel ls`` does).
-ID_PREFIX = 12
-
-
-def short_id(session_id: str) -> str:
-    return session_id[:ID_PREFIX]
 
 
 def _moment(ns: int) -> dt.datetime:
     # Integer arithmetic: a float of seconds cannot hold every microsecond.
     return _EPOCH + dt.timedelta(microseconds=ns // 1000)
-
-
-def iso_utc(ns: int | None) -> str | None:
-    """ISO 8601 in UTC with microseconds, as every ``--json`` output writes times."""
-    if ns is None:
-        return None
-    return _moment(ns).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def utc_minute(ns: int) -> str:
@@ -54,35 +42,6 @@ def utc_minute(ns: int) -> str:
 def day_of(ns: int) -> str:
     """The UTC date of ``ns``: ``"2025-01-02"``."""
     return _moment(ns).date().isoformat()
-
-
-def format_cost(usd: float | None) -> str:
-    """``"$0.0123"`` below a dollar, ``"$12.34"`` above; ``"-"`` when unknown."""
-    if usd is None:
-        return "-"
-    if usd == 0:
-        return "$0"
-    if usd < 0.0001:
-        return "<$0.0001"
-    if usd < 1:
-        return f"${usd:.4f}"
-    if usd < 1000:
-        return f"${usd:,.2f}"
-    return f"${usd:,.0f}"
-
-
-def format_tokens(count: int) -> str:
-    """``"950"``, ``"12.3k"``, ``"123k"``, ``"4.5M"``."""
-    if count < 1000:
-        return str(count)
-    value = float(count)
-    for unit in ("k", "M", "B"):
-        value /= 1000
-        if round(value, 1) < 100:
-            return f"{value:.1f}{unit}"
-        if round(value) < 1000 or unit == "B":
-            return f"{round(value)}{unit}"
-    return str(count)  # pragma: no cover - the loop always returns
 
 
 def one_line(text: str) -> str:
