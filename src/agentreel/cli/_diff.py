@@ -17,10 +17,8 @@ import errno
 import os
 import sqlite3
 from dataclasses import dataclass
-from typing import Any, NoReturn
 
 import click
-from rich.text import Text
 
 from agentreel.diff import diff_sessions
 from agentreel.errors import AgentreelError, NotFound
@@ -31,28 +29,13 @@ from ._context import CliContext, get_context
 from ._diffview import diff_document, render_diff
 from ._jsonout import print_json
 from ._style import short_id
+from ._trouble import TROUBLE_EXIT, fail
 
 # diff_document and render_diff live in _diffview now; they stay exported here
 # so that importing them from this module, as before the split, still works.
 __all__ = ["DIFFER_EXIT", "TROUBLE_EXIT", "diff_cmd", "diff_document", "render_diff"]
 
 DIFFER_EXIT = 1
-TROUBLE_EXIT = 2
-
-
-class _Trouble(click.ClickException):
-    """The diff could not be made; already reported in one line."""
-
-    exit_code = TROUBLE_EXIT
-
-    def show(self, file: Any = None) -> None:
-        pass
-
-
-def _fail(cli: CliContext, message: str) -> NoReturn:
-    line = "agentreel: error: " + " ".join(message.splitlines())
-    cli.err_console.print(Text(line), soft_wrap=True, highlight=False, markup=False)
-    raise _Trouble(message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,17 +133,17 @@ def diff_cmd(
             reels = (side_a.reel, side_b.reel)
             render_diff(cli.console, result, reels=reels, context=context, show_all=show_all)
     except AgentreelError as exc:
-        _fail(cli, str(exc))
+        fail(cli, str(exc))
     except sqlite3.Error as exc:
-        _fail(cli, f"SQLite error on {cli.db_location}: {exc}")
+        fail(cli, f"SQLite error on {cli.db_location}: {exc}")
     except OSError as exc:
         if exc.errno == errno.EPIPE:
             raise
         reason = exc.strerror or str(exc)
-        _fail(cli, f"{exc.filename}: {reason}" if exc.filename is not None else reason)
+        fail(cli, f"{exc.filename}: {reason}" if exc.filename is not None else reason)
     except KeyboardInterrupt:
         # click would say "Aborted!" and exit 1, which here means "differ".
-        _fail(cli, "interrupted before the diff was made")
+        fail(cli, "interrupted before the diff was made")
     if not result.identical:
         click.get_current_context().exit(DIFFER_EXIT)
 

@@ -13,7 +13,7 @@ import json
 import os
 import sqlite3
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 from rich.text import Text
@@ -25,26 +25,11 @@ from agentreel.replay import ReplayMode, load_recording
 from ._context import CliContext, get_context
 from ._jsonout import print_json
 from ._replay_child import NO_REPORT, run_child, session_name
+from ._trouble import TROUBLE_EXIT, fail
 
 __all__ = ["DIVERGED_EXIT", "TROUBLE_EXIT", "replay_cmd"]
 
 DIVERGED_EXIT = 1
-TROUBLE_EXIT = 2
-
-
-class _Trouble(click.ClickException):
-    """The replay could not be made; already reported in one line."""
-
-    exit_code = TROUBLE_EXIT
-
-    def show(self, file: Any = None) -> None:
-        pass
-
-
-def _fail(cli: CliContext, message: str) -> NoReturn:
-    line = "agentreel: error: " + " ".join(message.splitlines())
-    cli.err_console.print(Text(line), soft_wrap=True, highlight=False, markup=False)
-    raise _Trouble(message)
 
 
 def _read_json(path: str, what: str) -> Any:
@@ -165,14 +150,14 @@ def replay_cmd(
         if not isinstance(result, dict):
             raise AgentreelError(NO_REPORT)
     except AgentreelError as exc:
-        _fail(cli, str(exc))
+        fail(cli, str(exc))
     except sqlite3.Error as exc:
-        _fail(cli, f"SQLite error on {cli.db_location}: {exc}")
+        fail(cli, f"SQLite error on {cli.db_location}: {exc}")
     except OSError as exc:
         if exc.errno == errno.EPIPE:
             raise
         reason = exc.strerror or str(exc)
-        _fail(cli, f"{exc.filename}: {reason}" if exc.filename is not None else reason)
+        fail(cli, f"{exc.filename}: {reason}" if exc.filename is not None else reason)
     if as_json:
         print_json(cli.console, {**result, "exit_code": outcome.exit_code})
     else:
