@@ -5,6 +5,9 @@ set -euo pipefail
 
 need=()
 python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
+# The web UI's tests drive Debian's Chromium through Playwright; Playwright's
+# own browser download cannot work on a machine without general network access.
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 
 if ((${#need[@]})); then
     if [[ $(id -u) -ne 0 ]]; then

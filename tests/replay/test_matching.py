@@ -84,3 +84,20 @@ def test_a_secret_mask_served_back_is_reported(
     assert "secret mask" in r.result.notes[0]
     assert r.result.notes[0] in caplog.text
     assert "note: " + r.result.notes[0] in r.result.render()
+
+
+@agentreel.agent
+def worker(topic: str) -> Any:
+    return _agents.ask([{"role": "user", "content": topic}])
+
+
+def test_sibling_agents_started_in_another_order_find_their_own_calls(reel: Reel) -> None:
+    # Threads start sibling agents in whatever order they are scheduled; each
+    # replayed agent must find the recorded one with its own input.
+    original = reel.record("pool", lambda: [worker(t) for t in ("red", "green", "blue")])
+    _agents.reset()
+    with agentreel.replay(original, db=reel.path) as r:
+        answers = [worker(t) for t in ("blue", "red", "green")]
+    assert r.result.ok, r.result.divergences
+    assert r.result.served == 3 and CALLS == {}
+    assert answers == [reel.outputs(original)[n] for n in (6, 2, 4)]

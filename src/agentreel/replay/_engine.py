@@ -134,7 +134,7 @@ class Replayer:
         rparent = pstate.recorded.number if pstate and pstate.recorded else None
         key = (rparent, kind, step.name)
         if not servable:
-            rs = self._matcher.structural(key, step.number) if placed else None
+            rs = self._matcher.structural(key, step) if placed else None
             if rs is not None and rs.number == self.fork_at:
                 return self._fork(step, rs)
             self._states[step] = _State(rs, live=False)

@@ -81,18 +81,34 @@ class Matcher:
             self.remaining -= 1
         return chosen
 
-    def structural(self, key: Position, live_number: int) -> RecordedStep | None:
+    def structural(self, key: Position, step: StepHandle) -> RecordedStep | None:
+        """The recorded agent, plan or other structural step that ``step`` replays.
+
+        The first unused one at ``key``, unless a later unused one was started
+        with the same input: threads start sibling steps in whatever order the
+        scheduler picks, and a worker agent given "green" must find the
+        recorded "green" worker (and so its model calls), not the first one.
+        """
         pool = self.recording.positions.get(key)
         if not pool:
             return None
+        consumed = self.consumed
         start = self._first.get(key, 0)
-        while start < len(pool) and pool[start].number in self.consumed:
+        while start < len(pool) and pool[start].number in consumed:
             start += 1
         self._first[key] = start
         if start == len(pool):
             return None
         chosen = pool[start]
-        self.consumed[chosen.number] = live_number
+        live = step.input
+        if live is not None and len(pool) - start > 1:
+            live_ref = self._encoder.encode(live).root
+            if chosen.step.input_ref != live_ref:
+                for rs in pool[start + 1 :]:
+                    if rs.number not in consumed and rs.step.input_ref == live_ref:
+                        chosen = rs
+                        break
+        consumed[chosen.number] = step.number
         return chosen
 
     def unconsumed(self) -> tuple[int, ...]:
