@@ -24,7 +24,10 @@ RANK = {
     "payloads": 2,
     "pricing": 2,
     "storage": 3,
+    "otel": 3,
     "recording": 4,
+    "remote": 4,
+    "hooks": 4,
     "reelfile": 4,
     "debugger": 4,
     "diff": 4,
@@ -38,6 +41,7 @@ RANK = {
     "demo": 7,
     "bootstrap": 7,
     "cli": 8,
+    "server": 8,
 }
 
 
