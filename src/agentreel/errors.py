@@ -13,9 +13,12 @@ carries structured fields, and has a message that says what to do next::
     │   ├── AmbiguousId           an id prefix matches several sessions
     │   ├── UnknownStep           the session has no step with this number
     │   └── MissingPayload        a payload referenced by a step is absent
-    └── ReelFileError             a reel file cannot be read
-        ├── UnsupportedFormat     written in a newer (or unknown) format version
-        └── CorruptReelFile       truncated, not JSON, or missing records
+    ├── ReelFileError             a reel file cannot be read
+    │   ├── UnsupportedFormat     written in a newer (or unknown) format version
+    │   └── CorruptReelFile       truncated, not JSON, or missing records
+    ├── HookError                 a hook plugin that cannot be registered
+    ├── StepVetoed                a hook, guard or person vetoed the step about to run
+    └── RunAborted                a person aborted the run at a breakpoint
 
 Packages add their own errors below these, defined where they are used:
 
@@ -28,7 +31,9 @@ Packages add their own errors below these, defined where they are used:
         └── demo.ScriptError              the scripted model has no answer for a request
 
 Errors raised *into the host program* by the recorder do not exist: recording
-failures are counted (see ``agentreel.stats()``) and logged, never raised.
+failures are counted (see ``agentreel.stats()``) and logged, never raised. The
+two exceptions are the user's own will: ``StepVetoed`` (a hook or guard the
+user installed said no) and ``RunAborted`` (a person pressed abort).
 """
 
 from __future__ import annotations
@@ -38,10 +43,13 @@ __all__ = [
     "AmbiguousId",
     "ConfigurationError",
     "CorruptReelFile",
+    "HookError",
     "MissingPayload",
     "NotFound",
     "ReelFileError",
+    "RunAborted",
     "SchemaTooNew",
+    "StepVetoed",
     "StoreError",
     "StoreUnavailable",
     "UnknownSession",
@@ -148,3 +156,26 @@ class UnsupportedFormat(ReelFileError):
 
 class CorruptReelFile(ReelFileError):
     """The reel file is truncated, not JSON lines, or lacks records it needs."""
+
+
+class HookError(AgentreelError):
+    """A hook plugin does not fit the hook specs; the message names it and the mismatch."""
+
+
+class StepVetoed(AgentreelError):
+    """A hook, a guard or a person vetoed the step about to run.
+
+    Raised where the step's caller would have got its result: the model call,
+    tool call or plan never ran. ``hook`` names what decided and ``reason``
+    says why. The one-argument constructor lets a replay rebuild it from the
+    recorded message.
+    """
+
+    def __init__(self, message: str, *, hook: str | None = None, reason: str | None = None) -> None:
+        self.hook = hook
+        self.reason = reason
+        super().__init__(message)
+
+
+class RunAborted(AgentreelError):
+    """A person aborted the run from a breakpoint (``agentreel attach``, the debugger, the UI)."""

@@ -2,15 +2,26 @@
 
 from ._api import agent, event, llm, plan, retrieval, session, step, tool
 from ._context import ContextThreadPoolExecutor, carry_context, current_session, current_step
-from ._intercept import Answer, Interceptor
+from ._intercept import Answer, Hooks, Interceptor
 from ._live import NoopSession, NoopStep, SessionHandle, StepHandle
-from ._recorder import Recorder, RecorderConfig, configure, flush, shutdown, stats
+from ._recorder import (
+    Recorder,
+    RecorderConfig,
+    configure,
+    count_loss,
+    flush,
+    install_hooks,
+    price_of,
+    shutdown,
+    stats,
+)
 from ._redact import MASK, Redactor
 
 __all__ = [
     "MASK",
     "Answer",
     "ContextThreadPoolExecutor",
+    "Hooks",
     "Interceptor",
     "NoopSession",
     "NoopStep",
@@ -22,12 +33,15 @@ __all__ = [
     "agent",
     "carry_context",
     "configure",
+    "count_loss",
     "current_session",
     "current_step",
     "event",
     "flush",
+    "install_hooks",
     "llm",
     "plan",
+    "price_of",
     "retrieval",
     "session",
     "shutdown",

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from ._live import StepHandle
+    from ._live import SessionHandle, StepHandle
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -50,3 +50,20 @@ class Interceptor(Protocol):
 
     def step_finished(self, step: StepHandle) -> None:
         """Called when any step ends. Must not raise."""
+
+
+class Hooks(Interceptor, Protocol):
+    """The hook manager as the recorder sees it (``agentreel.hooks`` implements it).
+
+    Called after the interceptor: a step replay answered is not decided again.
+    ``active`` is false while nothing is registered, so the recorder skips
+    every call.
+    """
+
+    active: bool
+
+    def session_started(self, session: SessionHandle) -> None:
+        """A session started. Must not raise."""
+
+    def session_finished(self, session: SessionHandle) -> None:
+        """A session ended. Must not raise."""

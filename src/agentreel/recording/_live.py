@@ -130,6 +130,9 @@ class SessionHandle:
         self._rec.join_host_trace(self)
         self._token = current_session_var.set(self)
         self._rec.submit(self)
+        hooks = self._rec.hooks
+        if hooks is not None and hooks.active:
+            hooks.session_started(self)
         return self
 
     def __exit__(
@@ -149,6 +152,9 @@ class SessionHandle:
             self._token = None
         self.status = Status.ERROR if exc is not None else Status.OK
         self._rec.submit(self)
+        hooks = self._rec.hooks
+        if hooks is not None and hooks.active:
+            hooks.session_finished(self)
 
     async def __aenter__(self) -> SessionHandle:
         return self.__enter__()
@@ -187,6 +193,7 @@ class StepHandle:
         "number",
         "output",
         "parent",
+        "replayed",
         "session",
         "started_at",
         "status",
@@ -229,6 +236,9 @@ class StepHandle:
         self._output_ref: str | None = None
         #: Set when an interceptor (replay) answered the step instead of its code.
         self.answer: Answer | None = None
+        #: Set by replay when the step matched a recorded one: hooks do not
+        #: decide it again (the recording holds what was decided).
+        self.replayed = False
 
     # -- what user code may call while the step runs -------------------------
 
@@ -301,6 +311,9 @@ class StepHandle:
         rec.submit(self)
         if rec.interceptor is not None:
             self._intercept(rec.interceptor)
+        hooks = rec.hooks
+        if hooks is not None and hooks.active:
+            self._intercept(hooks)
         return self
 
     def _intercept(self, interceptor: Interceptor) -> None:
@@ -318,8 +331,20 @@ class StepHandle:
             self.answer = answer
             self.attributes["agentreel.answered_by"] = answer.source
 
-    # The context-manager entry *is* start(): one call less per step.
-    __enter__ = start
+    def __enter__(self) -> StepHandle:
+        self.start()
+        answer = self.answer
+        if (
+            answer is not None
+            and answer.exception is not None
+            and self.status is _RUNNING
+            and answer.source.startswith("hook:")
+        ):
+            # A with-block cannot be skipped, so a hook's veto is raised where
+            # the block would have started.
+            self.__exit__(type(answer.exception), answer.exception, None)
+            raise answer.exception
+        return self
 
     def finish(self, exc: BaseException | None = None, *, at: int | None = None) -> None:
         """End the step (with ``exc`` if it failed); ``at`` fixes the end time."""
@@ -357,12 +382,13 @@ class StepHandle:
         if not self._queued:
             self._queued = True
             self._rec.submit(self)
-        interceptor = self._rec.interceptor
-        if interceptor is not None:
-            try:
-                interceptor.step_finished(self)
-            except Exception as err:
-                self._rec.stats.loss("hook_errors", detail=f"an interceptor failed: {err!r}")
+        rec = self._rec
+        for interceptor in (rec.interceptor, rec.hooks):
+            if interceptor is not None:
+                try:
+                    interceptor.step_finished(self)
+                except Exception as err:
+                    rec.stats.loss("hook_errors", detail=f"an interceptor failed: {err!r}")
         session = self.session
         if session is not None and session._implicit and self.parent is None:
             session.__exit__(exc_type, exc, None)

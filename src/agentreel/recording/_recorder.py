@@ -23,7 +23,7 @@ from agentreel.errors import ConfigurationError
 from agentreel.model import DEFAULT_PROJECT, JSON, TokenUsage
 from agentreel.storage import Store, default_db_path, open_store
 
-from ._intercept import Interceptor
+from ._intercept import Hooks, Interceptor
 from ._live import SessionHandle
 from ._redact import Redactor
 from ._stats import Stats, logger
@@ -75,6 +75,8 @@ class Recorder:
         self.submit = self.writer.submit
         #: Answers steps instead of their code while set (replay); see _intercept.py.
         self.interceptor: Interceptor | None = None
+        #: The process's hook manager (agentreel.hooks), shared by every recorder.
+        self.hooks: Hooks | None = STATE.hooks
 
     # -- ids -------------------------------------------------------------------
 
@@ -163,10 +165,12 @@ def _otel_span_getter() -> Any:
 
 
 class _State:
-    __slots__ = ("install_seams", "lock", "recorder")
+    __slots__ = ("hooks", "install_seams", "lock", "recorder")
 
     def __init__(self) -> None:
         self.recorder: Recorder | None = None
+        #: Set by agentreel.hooks when the first plugin is registered.
+        self.hooks: Hooks | None = None
         self.lock = threading.Lock()
         #: Patches time.time, random.random and uuid.uuid4 (idempotent). Set by
         #: agentreel.determinism when it is imported: that layer sits outside
@@ -325,3 +329,26 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 __all__ = ["JSON", "Recorder", "RecorderConfig", "configure", "flush", "shutdown", "stats"]
+
+
+def install_hooks(hooks: Hooks | None) -> None:
+    """Make ``hooks`` the process's hook manager, for this recorder and later ones."""
+    with STATE.lock:
+        STATE.hooks = hooks
+        if STATE.recorder is not None:
+            STATE.recorder.hooks = hooks
+
+
+def count_loss(reason: str, n: int = 1, detail: str = "") -> None:
+    """Count a failure by reason on the current recorder (logged once per reason)."""
+    rec = STATE.recorder
+    if rec is not None:
+        rec.stats.loss(reason, n, detail=detail)
+    else:
+        logger.warning("agentreel: %s", detail or reason)
+
+
+def price_of(model: str | None, tin: int, tout: int, cached: int, reasoning: int) -> float | None:
+    """What the current recorder's price table says a call costs (None when unknown)."""
+    rec = STATE.recorder
+    return None if rec is None else rec._cost(model, tin, tout, cached, reasoning)

@@ -23,6 +23,7 @@ from typing import Any
 
 from agentreel.determinism import passthrough
 from agentreel.diff import normalise
+from agentreel.hooks import DECISION
 from agentreel.model import JSON, ForkRef
 from agentreel.recording import Answer, Redactor, SessionHandle, StepHandle
 
@@ -42,6 +43,10 @@ logger = logging.getLogger("agentreel")
 REPLAYED_STEP = "agentreel.replayed_step"
 #: Step attribute naming the field a fork edited (or "none": run live).
 FORK_EDIT = "agentreel.fork_edit"
+
+
+#: The step attributes hooks and pauses write (see agentreel.hooks).
+_DECISION_KEYS = (DECISION, "agentreel.pause.")
 
 
 @dataclass(slots=True)
@@ -138,7 +143,7 @@ class Replayer:
             if rs is not None and rs.number == self.fork_at:
                 return self._fork(step, rs)
             self._states[step] = _State(rs, live=False)
-            return None
+            return None if rs is None else self._decided(step, rs)
         rs = self._matcher.call(key, step) if placed else None
         if rs is None:
             self._unmatched(step, rparent, placed)
@@ -147,6 +152,7 @@ class Replayer:
             return self._fork(step, rs)
         self._states[step] = _State(rs, live=False)
         self.served += 1
+        self._decided(step, rs)
         return self._answer(step, rs)
 
     def step_finished(self, step: StepHandle) -> None:
@@ -193,6 +199,31 @@ class Replayer:
                 self.divergences.append(ended_early(self.recording, self.unconsumed))
 
     # -- answering -------------------------------------------------------------------
+
+    def _decided(self, step: StepHandle, rs: RecordedStep) -> Answer | None:
+        """Reproduce what a hook or a person decided at the recorded step.
+
+        The hooks are not asked again (``step.replayed``). A served step's
+        recorded outcome already carries the decision; a structural one (a
+        plan) gets it back here: vetoed again, or run with the edited input.
+        """
+        step.replayed = True
+        recorded = rs.step.attributes
+        decision = recorded.get(DECISION)
+        if decision is None:
+            return None
+        for key, value in recorded.items():
+            if key.startswith(_DECISION_KEYS):
+                step.attributes[key] = value
+        if rs.step.kind in SERVED_KINDS:
+            return None
+        if decision == "veto" and rs.step.error is not None:
+            return Answer(exception=rebuild(rs.step.error), source="replay")
+        edited = recorded.get(DECISION + ".input")
+        if decision == "replace" and edited is not None:
+            arguments = edited if isinstance(edited, dict) else {"input": edited}
+            return Answer(arguments=arguments, source="replay")
+        return None
 
     def _answer(self, step: StepHandle, rs: RecordedStep) -> Answer:
         step.attributes[REPLAYED_STEP] = rs.number

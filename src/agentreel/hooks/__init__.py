@@ -1,0 +1,59 @@
+"""Hooks: observe every step, decide before it runs (allow, veto, replace, pause), wrap calls.
+
+The hooks are declared once, in :data:`SPECS` (``_spec.py``), each with its
+semantics and contract. Register a plugin — any object with methods named
+after hooks — with :func:`register` or through the ``agentreel.hooks``
+entry-point group. Decisions are recorded on the step they concern, and a
+replay of the session reproduces them without calling the hook again.
+"""
+
+from ._decisions import UNSET, Allow, Decision, Pause, Replace, Veto
+from ._events import Call, Outcome, SessionEvent, StepEvent
+from ._manager import DECISION, HookManager, call_of
+from ._pause import ACTIONS, DEFAULT_PAUSE_TIMEOUT, PauseBoard, Paused, Resolution
+from ._plugin import DEFAULT_TIMEOUT, Impl, Plugin, hookimpl
+from ._registry import (
+    ENTRY_POINT_GROUP,
+    get_manager,
+    load_entry_points,
+    register,
+    reset,
+    unregister,
+)
+from ._spec import DECIDE, OBSERVE, SPECS, WRAP, HookSpec
+
+__all__ = [
+    "ACTIONS",
+    "DECIDE",
+    "DECISION",
+    "DEFAULT_PAUSE_TIMEOUT",
+    "DEFAULT_TIMEOUT",
+    "ENTRY_POINT_GROUP",
+    "OBSERVE",
+    "SPECS",
+    "UNSET",
+    "WRAP",
+    "Allow",
+    "Call",
+    "Decision",
+    "HookManager",
+    "HookSpec",
+    "Impl",
+    "Outcome",
+    "Pause",
+    "PauseBoard",
+    "Paused",
+    "Plugin",
+    "Replace",
+    "Resolution",
+    "SessionEvent",
+    "StepEvent",
+    "Veto",
+    "call_of",
+    "get_manager",
+    "hookimpl",
+    "load_entry_points",
+    "register",
+    "reset",
+    "unregister",
+]

@@ -1,0 +1,407 @@
+"""The hook manager: registered plugins, and what happens to each step because of them.
+
+The recorder calls four methods (``session_started``, ``session_finished``,
+``step_started``, ``step_finished``) from the agent's threads. With nothing
+registered they return at once; observers get snapshots queued for their own
+thread; deciders, wrappers and pauses act inline, before the step runs.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING, Any
+
+from agentreel.errors import HookError, RunAborted, StepVetoed
+from agentreel.payloads import jsonable
+from agentreel.recording import Answer
+
+from ._decisions import UNSET, Allow, Pause, Replace, Veto
+from ._events import Call, Outcome, SessionEvent, StepEvent
+from ._limits import Overran, call_limited
+from ._observe import ObserverThread
+from ._pause import DEFAULT_PAUSE_TIMEOUT, PauseBoard
+from ._plugin import Impl, Plugin, make_plugin
+from ._spec import DECIDE, OBSERVE, SPECS, WRAP
+
+if TYPE_CHECKING:
+    from agentreel.recording import SessionHandle, StepHandle
+
+__all__ = ["DECISION", "HookManager"]
+
+#: The step attribute that records a decision; ``DECISION + ".hook"`` and
+#: ``DECISION + ".reason"`` say who decided and why.
+DECISION = "agentreel.decision"
+_EMPTY: tuple[Impl, ...] = ()
+
+
+def _session_event(s: SessionHandle) -> SessionEvent:
+    return SessionEvent(
+        session_id=s.id,
+        name=s.name,
+        project=s.project,
+        tags=tuple(s.tags),
+        metadata=dict(s.metadata),
+        status=str(s.status),
+        started_at=s.started_at,
+        ended_at=s.ended_at,
+        error=s.error,
+    )
+
+
+def call_of(step: StepHandle) -> Call:
+    """What deciders, wrappers and controllers see of a step about to run."""
+    session = step.session
+    parent = step.parent
+    return Call(
+        session_id=session.id if session is not None else "",
+        session_name=session.name if session is not None else "",
+        number=step.number,
+        parent_number=parent.number if parent is not None else None,
+        kind=step.kind,
+        name=step.name,
+        input=step.input,
+        model=step.model,
+        attributes=dict(step.attributes),
+    )
+
+
+class HookManager:
+    """Holds the registered plugins and applies them to every recorded step."""
+
+    def __init__(
+        self,
+        *,
+        loss: Callable[..., None] | None = None,
+        cost: Callable[[str | None, int, int, int, int], float | None] | None = None,
+        pause_timeout: float = DEFAULT_PAUSE_TIMEOUT,
+    ) -> None:
+        self._lock = threading.Lock()
+        self.plugins: list[Plugin] = []
+        self._loss = loss or (lambda reason, n=1, detail="": None)
+        self._cost = cost
+        self.disabled: set[str] = set()
+        self.board = PauseBoard(pause_timeout)
+        self._observers = ObserverThread(self._lost, self._disable, self.disabled)
+        self._by_hook: dict[str, tuple[Impl, ...]] = {}
+        self._deciders: dict[str, tuple[Impl, ...]] = {}
+        self._wrappers: dict[str, tuple[Impl, ...]] = {}
+        self._wrapping: dict[int, list[tuple[Impl, Generator[None, Outcome, None]]]] = {}
+        #: Extra pause checks run at every step start (breakpoints); each returns
+        #: a reason to pause, or None.
+        self.pause_checks: list[Callable[[Call], str | None]] = []
+        #: Pause before the next step of any kind (a controller's "step").
+        self.step_mode = False
+        self.active = False
+
+    # -- registration ------------------------------------------------------------
+
+    def register(self, obj: object, *, name: str | None = None, priority: int = 0) -> Plugin:
+        """Check ``obj`` against the hook specs and start calling its hooks.
+
+        Higher ``priority`` deciders are asked first; equal ones in
+        registration order. Raises :class:`~agentreel.errors.HookError` naming
+        the plugin and the mismatch, or when the name is already taken.
+        """
+        plugin = make_plugin(obj, name=name, priority=priority)
+        with self._lock:
+            if any(p.name == plugin.name for p in self.plugins):
+                raise HookError(
+                    f"a hook plugin named {plugin.name!r} is already registered; "
+                    "pass name= to register another"
+                )
+            self.plugins.append(plugin)
+            self._rebuild()
+        return plugin
+
+    def unregister(self, name: str) -> None:
+        with self._lock:
+            before = len(self.plugins)
+            self.plugins = [p for p in self.plugins if p.name != name]
+            if len(self.plugins) == before:
+                raise HookError(f"no hook plugin named {name!r} is registered")
+            self._rebuild()
+
+    def _rebuild(self) -> None:
+        # Stable sort: equal priorities keep registration order.
+        ordered = sorted(self.plugins, key=lambda p: -p.priority)
+        impls = [i for p in ordered for i in p.impls if i.label not in self.disabled]
+        self._by_hook = {
+            name: tuple(i for i in impls if i.spec.name == name)
+            for name, spec in SPECS.items()
+            if spec.semantics == OBSERVE
+        }
+        deciders: dict[str, list[Impl]] = {}
+        wrappers: dict[str, list[Impl]] = {}
+        for impl in impls:
+            table = {DECIDE: deciders, WRAP: wrappers}.get(impl.spec.semantics)
+            if table is not None:
+                for kind in impl.spec.kinds:
+                    table.setdefault(kind, []).append(impl)
+        self._deciders = {k: tuple(v) for k, v in deciders.items()}
+        self._wrappers = {k: tuple(v) for k, v in wrappers.items()}
+        self.active = bool(self.plugins or self.pause_checks or self.step_mode)
+
+    def refresh(self) -> None:
+        """Re-read the pause checks (after a breakpoint is added or removed)."""
+        with self._lock:
+            self._rebuild()
+
+    def _disable(self, impl: Impl) -> None:
+        with self._lock:
+            self.disabled.add(impl.label)
+            self._rebuild()
+
+    def _lost(self, reason: str, n: int = 1, detail: str = "") -> None:
+        self._loss(reason, n, detail=detail)
+
+    def drain(self, timeout: float = 5.0) -> bool:
+        """Wait until observers have seen every event so far."""
+        return self._observers.drain(timeout)
+
+    # -- what the recorder calls -------------------------------------------------
+
+    def session_started(self, session: SessionHandle) -> None:
+        impls = self._by_hook.get("on_session_start", _EMPTY)
+        if impls:
+            event = _session_event(session)
+            self._observers.put(impls, lambda: event)
+
+    def session_finished(self, session: SessionHandle) -> None:
+        impls = self._by_hook.get("on_session_end", _EMPTY)
+        if impls:
+            event = _session_event(session)
+            self._observers.put(impls, lambda: event)
+
+    def step_started(self, step: StepHandle) -> Answer | None:
+        impls = self._by_hook.get("on_step_start", _EMPTY)
+        if impls:
+            self._observers.put(impls, self._snapshot(step))
+        kind = step.kind
+        deciders = self._deciders.get(kind, _EMPTY)
+        wrappers = self._wrappers.get(kind, _EMPTY)
+        pausing = self.step_mode or self.pause_checks
+        if step.answer is not None or step.replayed or not (deciders or wrappers or pausing):
+            return None
+        call = call_of(step)
+        answer = self._decide(step, call, deciders) if deciders or pausing else None
+        runs = answer is None or answer.arguments is not None
+        if runs and wrappers:
+            self._open_wrappers(step, call, wrappers)
+        return answer
+
+    def step_finished(self, step: StepHandle) -> None:
+        wrapping = self._wrapping.pop(id(step), None) if self._wrapping else None
+        if wrapping:
+            self._close_wrappers(step, wrapping)
+        ended = self._by_hook.get("on_step_end", _EMPTY)
+        failed = self._by_hook.get("on_error", _EMPTY) if step.error is not None else _EMPTY
+        if ended or failed:
+            build = self._snapshot(step)
+            if ended:
+                self._observers.put(ended, build)
+            if failed:
+                self._observers.put(failed, build)
+
+    # -- observe -----------------------------------------------------------------
+
+    def _snapshot(self, step: StepHandle) -> Callable[[], StepEvent]:
+        # Taken now, on the agent's thread (the handle keeps changing);
+        # the frozen event is built later, on the observers' thread.
+        session = step.session
+        parent = step.parent
+        values = (
+            session.id if session is not None else "",
+            session.name if session is not None else "",
+            step.number,
+            parent.number if parent is not None else None,
+            step.kind,
+            step.name,
+            str(step.status),
+            step.input,
+            step.output,
+            dict(step.attributes),
+            step.model,
+            step.tokens_in,
+            step.tokens_out,
+            step.tokens_cached,
+            step.tokens_reasoning,
+            step.cost,
+            step.error,
+            step.started_at,
+            step.ended_at,
+        )
+        cost_of = self._cost
+
+        def build() -> StepEvent:
+            (sid, sname, number, parent_number, kind, name, status, input_, output) = values[:9]
+            (attrs, model, tin, tout, tcached, treasoning, cost, error, started, ended) = values[9:]
+            if cost is None and cost_of is not None and status != "running":
+                cost = cost_of(model, tin, tout, tcached, treasoning)
+            return StepEvent(
+                session_id=sid,
+                session_name=sname,
+                number=number,
+                parent_number=parent_number,
+                kind=kind,
+                name=name,
+                status=status,
+                input=input_,
+                output=output,
+                attributes=attrs,
+                model=model,
+                tokens_in=tin,
+                tokens_out=tout,
+                cost=cost,
+                error=error,
+                started_at=started,
+                ended_at=ended,
+            )
+
+        return build
+
+    # -- decide --------------------------------------------------------------------
+
+    def _ask(self, impl: Impl, call: Call) -> Any:
+        """One decider's decision; its failure policy applied if it fails."""
+        try:
+            decision = call_limited(impl, call)
+        except Overran as exc:
+            self._lost("hook_timeouts", detail=f"decider {exc}; it is disabled")
+            self._disable(impl)
+            return self._failed(impl, f"timed out after {impl.timeout:g} s")
+        except Exception as exc:
+            self._lost("hook_errors", detail=f"decider {impl.label} raised {exc!r}")
+            return self._failed(impl, f"raised {type(exc).__name__}: {exc}")
+        if decision is None or isinstance(decision, Allow | Veto | Replace | Pause):
+            return decision
+        self._lost("hook_errors", detail=f"decider {impl.label} returned {decision!r}")
+        return self._failed(impl, f"returned {type(decision).__name__}, not a decision")
+
+    def _failed(self, impl: Impl, what: str) -> Veto | None:
+        if impl.on_error == "veto":
+            return Veto(f"hook {impl.label} {what} and fails closed")
+        return None
+
+    def _decide(self, step: StepHandle, call: Call, deciders: tuple[Impl, ...]) -> Answer | None:
+        decision: Any = None
+        decided_by = ""
+        for impl in deciders:
+            decision = self._ask(impl, call)
+            if decision is not None:
+                decided_by = impl.plugin
+                break
+        if decision is None:
+            reason = self._pause_reason(call)
+            if reason is not None:
+                decision, decided_by = Pause(reason), "breakpoint"
+        if decision is None:
+            return None
+        if isinstance(decision, Pause):
+            decision, decided_by = self._pause(step, call, decision, decided_by)
+        return self._apply(step, decision, decided_by)
+
+    def _pause_reason(self, call: Call) -> str | None:
+        if self.step_mode:
+            self.step_mode = False
+            self.refresh()
+            return "stepped to the next step"
+        for check in self.pause_checks:
+            try:
+                reason = check(call)
+            except Exception as exc:
+                self._lost("hook_errors", detail=f"a breakpoint condition raised {exc!r}")
+                continue
+            if reason is not None:
+                return reason
+        return None
+
+    def _pause(self, step: StepHandle, call: Call, pause: Pause, by: str) -> tuple[Any, str]:
+        attrs = step.attributes
+        attrs["agentreel.pause.reason"] = pause.reason or by
+        start = time.monotonic()
+        resolution = self.board.wait(
+            call, pause.reason or by, timeout=pause.timeout, on_timeout=pause.on_timeout
+        )
+        action = resolution.action
+        attrs["agentreel.pause.resolution"] = action
+        attrs["agentreel.pause.waited_s"] = round(time.monotonic() - start, 3)
+        who = resolution.by or by
+        if action == "timeout":
+            action = pause.on_timeout
+            who = f"{by} (timed out)"
+        if action == "step":
+            self.step_mode = True
+            self.refresh()
+            return Allow("stepped"), who
+        if action == "continue":
+            return Allow(pause.reason), who
+        if action == "skip":
+            return Veto(f"skipped at a pause ({pause.reason or by})"), who
+        if action == "edit":
+            return Replace(input=resolution.input, reason="edited at a pause"), who
+        # abort: the run ends here, on purpose.
+        step.attributes[DECISION] = "abort"
+        step.attributes[DECISION + ".hook"] = who
+        raise RunAborted(f"run aborted at step {call.number} ({call.kind} {call.name}) by {who}")
+
+    def _apply(self, step: StepHandle, decision: Any, by: str) -> Answer | None:
+        attrs = step.attributes
+        attrs[DECISION + ".hook"] = by
+        if decision.reason:
+            attrs[DECISION + ".reason"] = decision.reason
+        source = f"hook:{by}"
+        if isinstance(decision, Allow):
+            attrs[DECISION] = "allow"
+            return None
+        if isinstance(decision, Veto):
+            attrs[DECISION] = "veto"
+            message = (
+                f"{step.kind} step {step.number} ({step.name}) was vetoed by {by}: "
+                f"{decision.reason}"
+            )
+            return Answer(
+                exception=StepVetoed(message, hook=by, reason=decision.reason), source=source
+            )
+        attrs[DECISION] = "replace"
+        if decision.output is not UNSET:
+            attrs[DECISION + ".output"] = jsonable(decision.output)
+            return Answer(output=decision.output, source=source)
+        if decision.input is UNSET:
+            return None
+        attrs[DECISION + ".input"] = jsonable(decision.input)
+        new = decision.input
+        return Answer(arguments=new if isinstance(new, dict) else {"input": new}, source=source)
+
+    # -- wrap ------------------------------------------------------------------------
+
+    def _open_wrappers(self, step: StepHandle, call: Call, wrappers: tuple[Impl, ...]) -> None:
+        opened = []
+        for impl in wrappers:
+            try:
+                gen = impl.fn(call)
+                call_limited(impl, gen, fn=next)
+            except Exception as exc:
+                self._lost("hook_errors", detail=f"wrapper {impl.label} failed: {exc!r}")
+                continue
+            opened.append((impl, gen))
+        if opened:
+            self._wrapping[id(step)] = opened
+
+    def _close_wrappers(
+        self, step: StepHandle, opened: list[tuple[Impl, Generator[None, Outcome, None]]]
+    ) -> None:
+        call = call_of(step)
+        took = (step.ended_at or 0) - step.started_at
+        outcome = Outcome(call=call, output=step.output, error=step.error, duration_ns=took)
+        for impl, gen in reversed(opened):
+            try:
+                call_limited(impl, outcome, fn=gen.send)
+            except StopIteration:
+                continue
+            except Exception as exc:
+                self._lost("hook_errors", detail=f"wrapper {impl.label} failed: {exc!r}")
+                continue
+            self._lost("hook_errors", detail=f"wrapper {impl.label} yielded more than once")
+            gen.close()

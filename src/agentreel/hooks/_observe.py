@@ -1,0 +1,136 @@
+"""Observers run on their own thread, so the agent never waits for them.
+
+Events are small tuples taken on the agent's thread (a snapshot of the
+step at that moment) and turned into frozen events here. An observer that
+raises is counted; one that overruns its time limit is disabled and the
+thread replaced, so one stuck observer cannot hold back the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import queue
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ._plugin import Impl
+
+__all__ = ["ObserverThread"]
+
+#: Events waiting for observers beyond this are dropped (and counted).
+MAX_PENDING = 10_000
+_STOP = object()
+
+
+class ObserverThread:
+    """Delivers events to observers in order, off the agent's thread."""
+
+    def __init__(
+        self, loss: Callable[..., None], disable: Callable[[Impl], None], disabled: set[str]
+    ) -> None:
+        self._loss = loss
+        self._disable = disable
+        self._disabled = disabled
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        #: (impl, monotonic start) of the call in progress, for the watchdog.
+        self._busy: tuple[Impl, float] | None = None
+        self._generation = 0
+        # Counted with itertools.count, whose next() is atomic under the GIL:
+        # agents on many threads put events without taking a lock.
+        self._queued = itertools.count(1)
+        self._last_queued = 0
+        self._delivered = 0
+
+    @property
+    def pending(self) -> int:
+        return self._last_queued - self._delivered
+
+    def put(self, impls: tuple[Impl, ...], build: Callable[[], Any]) -> None:
+        """Queue ``build()``'s event for ``impls``; never blocks."""
+        if self.pending >= MAX_PENDING:
+            self._loss("hook_events_dropped", detail="observers fell behind; events dropped")
+            return
+        self._last_queued = next(self._queued)
+        self._queue.put((impls, build))
+        thread = self._thread
+        if thread is None or not thread.is_alive():
+            self._start()
+        else:
+            self._watch()
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                return
+            self._generation += 1
+            self._thread = threading.Thread(
+                target=self._loop,
+                args=(self._generation,),
+                name="agentreel-observers",
+                daemon=True,
+            )
+            self._thread.start()
+
+    def _watch(self) -> None:
+        busy = self._busy
+        if busy is None or time.monotonic() - busy[1] <= busy[0].timeout:
+            return
+        impl = busy[0]
+        with self._lock:
+            if self._busy is not busy:
+                return
+            self._busy = None
+            # Abandon the stuck thread: it exits when (if) its call returns.
+            self._generation += 1
+            self._thread = None
+        self._loss("hook_timeouts", detail=f"observer {impl.label} hung; it is disabled")
+        self._disable(impl)
+        self._start()
+
+    def _loop(self, generation: int) -> None:
+        while generation == self._generation:
+            item = self._queue.get()
+            if item is _STOP:
+                return
+            impls, build = item
+            try:
+                event = build()
+            except Exception as exc:
+                self._loss("hook_errors", detail=f"building a hook event failed: {exc!r}")
+                self._delivered += 1
+                continue
+            for impl in impls:
+                if impl.label in self._disabled:
+                    continue
+                self._busy = (impl, time.monotonic())
+                try:
+                    if impl.is_async:
+                        asyncio.run(impl.fn(event))
+                    else:
+                        impl.fn(event)
+                except Exception as exc:
+                    self._loss("hook_errors", detail=f"observer {impl.label} raised {exc!r}")
+                if generation != self._generation:
+                    self._delivered += 1
+                    return  # declared stuck while we were in it; a new thread took over
+                self._busy = None
+            self._delivered += 1
+
+    def close(self) -> None:
+        """Let the thread finish what is queued, then stop."""
+        self._queue.put(_STOP)
+
+    def drain(self, timeout: float) -> bool:
+        """Wait until queued events are delivered (for tests and shutdown)."""
+        deadline = time.monotonic() + timeout
+        while self.pending > 0:
+            if time.monotonic() > deadline:
+                self._watch()
+                return False
+            time.sleep(0.001)
+        return True
