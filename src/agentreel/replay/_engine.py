@@ -23,6 +23,7 @@ from typing import Any
 
 from agentreel.determinism import passthrough
 from agentreel.diff import normalise
+from agentreel.errors import StepVetoed
 from agentreel.hooks import DECISION
 from agentreel.model import JSON, ForkRef
 from agentreel.recording import Answer, Redactor, SessionHandle, StepHandle
@@ -47,6 +48,10 @@ FORK_EDIT = "agentreel.fork_edit"
 
 #: The step attributes hooks and pauses write (see agentreel.hooks).
 _DECISION_KEYS = (DECISION, "agentreel.pause.")
+
+
+def _text(value: JSON) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 @dataclass(slots=True)
@@ -152,8 +157,9 @@ class Replayer:
             return self._fork(step, rs)
         self._states[step] = _State(rs, live=False)
         self.served += 1
-        self._decided(step, rs)
-        return self._answer(step, rs)
+        decided = self._decided(step, rs)
+        answer = self._answer(step, rs)
+        return decided if decided is not None and decided.exception is not None else answer
 
     def step_finished(self, step: StepHandle) -> None:
         """Nothing to do: what a step ends with is the recorder's business."""
@@ -215,10 +221,16 @@ class Replayer:
         for key, value in recorded.items():
             if key.startswith(_DECISION_KEYS):
                 step.attributes[key] = value
+        error = rs.step.error
+        if decision == "veto" and error is not None:
+            vetoed = StepVetoed(
+                error.message,
+                hook=_text(recorded.get(DECISION + ".hook")),
+                reason=_text(recorded.get(DECISION + ".reason")),
+            )
+            return Answer(exception=vetoed, source="replay")
         if rs.step.kind in SERVED_KINDS:
             return None
-        if decision == "veto" and rs.step.error is not None:
-            return Answer(exception=rebuild(rs.step.error), source="replay")
         edited = recorded.get(DECISION + ".input")
         if decision == "replace" and edited is not None:
             arguments = edited if isinstance(edited, dict) else {"input": edited}

@@ -14,6 +14,9 @@ from agentreel.recording import StepHandle
 from ._digest import request_digest_of
 from ._recording import Position, RecordedStep, Recording
 
+#: Where the hooks keep a replaced step's original input (agentreel.hooks).
+INPUT_BEFORE = "agentreel.decision.input_before"
+
 
 class Matcher:
     """Picks the recorded step that answers a live one, and marks it used."""
@@ -61,7 +64,7 @@ class Matcher:
                 break
             if live_digest is None:
                 live_digest = request_digest_of(step.kind, step.name, normalise(live))
-            if rs.digest == live_digest:
+            if rs.digest == live_digest or self._asked(rs) == live_digest:
                 chosen = rs
                 break
         if chosen is None and self.recording.payloads.masks:
@@ -80,6 +83,17 @@ class Matcher:
             consumed[chosen.number] = step.number
             self.remaining -= 1
         return chosen
+
+    def _asked(self, rs: RecordedStep) -> str | None:
+        """The digest of what the program asked at ``rs``, when a hook replaced it.
+
+        A step whose input a hook replaced was recorded with the input that
+        ran; the program, replayed without the hook, asks for the original.
+        """
+        before = rs.step.attributes.get(INPUT_BEFORE)
+        if before is None:
+            return None
+        return request_digest_of(str(rs.step.kind), rs.step.name, normalise(before))
 
     def structural(self, key: Position, step: StepHandle) -> RecordedStep | None:
         """The recorded agent, plan or other structural step that ``step`` replays.
