@@ -8,7 +8,6 @@ a hung hook costs one worker, not one per step.
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
 import contextvars
 import threading
@@ -39,7 +38,7 @@ def _executor() -> concurrent.futures.ThreadPoolExecutor:
 
 def _run(fn: Callable[..., Any], arg: Any, is_async: bool) -> Any:
     if is_async:
-        return asyncio.run(fn(arg))
+        return _asyncio().run(fn(arg))
     return fn(arg)
 
 
@@ -54,3 +53,11 @@ def call_limited(impl: Impl, arg: Any, fn: Callable[..., Any] | None = None) -> 
         return future.result(timeout=impl.timeout)
     except concurrent.futures.TimeoutError:
         raise Overran(f"{impl.label} took longer than {impl.timeout:g} s") from None
+
+
+def _asyncio() -> Any:
+    # Imported on first use: asyncio costs about 20 ms at start-up, and most
+    # hooks are not coroutines.
+    import asyncio
+
+    return asyncio

@@ -11,7 +11,6 @@ thread replaced, so one stuck observer cannot hold back the others.
 
 from __future__ import annotations
 
-import asyncio
 import collections
 import itertools
 import threading
@@ -122,7 +121,7 @@ class ObserverThread:
                 self._busy = (impl, time.monotonic())
                 try:
                     if impl.is_async:
-                        asyncio.run(impl.fn(event))
+                        _asyncio().run(impl.fn(event))
                     else:
                         impl.fn(event)
                 except Exception as exc:
@@ -145,3 +144,11 @@ class ObserverThread:
             self._watch()
             time.sleep(0.001)
         return True
+
+
+def _asyncio() -> Any:
+    # Imported on first use: asyncio costs about 20 ms at start-up, and most
+    # hooks are not coroutines.
+    import asyncio
+
+    return asyncio

@@ -9,7 +9,6 @@ process, and every recorder uses it.
 from __future__ import annotations
 
 import threading
-from importlib.metadata import entry_points
 
 from agentreel.errors import HookError
 from agentreel.recording import count_loss, install_hooks, price_of
@@ -64,6 +63,8 @@ def load_entry_points(group: str = ENTRY_POINT_GROUP) -> list[Plugin]:
     An entry point names an object or a class (instantiated with no
     arguments). One that cannot be loaded raises ``HookError`` naming it.
     """
+    from importlib.metadata import entry_points  # slow to import; rarely needed
+
     loaded = []
     for ep in entry_points(group=group):
         where = f"entry point {ep.name!r} ({ep.value}) in group {group!r}"
