@@ -1,14 +1,19 @@
-"""Storage backends behind one protocol: in-memory and SQLite (WAL)."""
+"""Storage backends behind one protocol: in-memory, SQLite (WAL) and PostgreSQL."""
 
 from ._location import DEFAULT_DB, ENV_DB, default_db_path, open_store
 from ._memory import MemoryStore
-from ._protocol import SessionFilter, Store, WriteBatch, load_payload
+from ._postgres import PostgresStore
+from ._protocol import ORDERINGS, ApiKey, Ordering, SessionFilter, Store, WriteBatch, load_payload
 from ._sqlite import SQLiteStore
 
 __all__ = [
     "DEFAULT_DB",
     "ENV_DB",
+    "ORDERINGS",
+    "ApiKey",
     "MemoryStore",
+    "Ordering",
+    "PostgresStore",
     "SQLiteStore",
     "SessionFilter",
     "Store",

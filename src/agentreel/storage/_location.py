@@ -19,11 +19,18 @@ def default_db_path() -> Path:
     return Path(env) if env else DEFAULT_DB
 
 
-def open_store(location: str | os.PathLike[str] | None = None, *, create: bool = True) -> Store:
-    """Open the store at ``location``: ``":memory:"``, or a SQLite file path.
+#: URL schemes of PostgreSQL, as libpq accepts them.
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
-    ``None`` means :func:`default_db_path`. With ``create=False`` a missing
-    SQLite file is an error (``StoreUnavailable``) instead of a new database.
+
+def open_store(location: str | os.PathLike[str] | None = None, *, create: bool = True) -> Store:
+    """Open the store at ``location``.
+
+    ``":memory:"``; a SQLite file path (or ``sqlite://PATH``); or a
+    ``postgresql://`` / ``postgres://`` URL, which needs the ``postgres``
+    extra. ``None`` means :func:`default_db_path`. With ``create=False`` a
+    missing SQLite file is an error (``StoreUnavailable``) instead of a new
+    database; a PostgreSQL database must exist, and gets its tables on first use.
     """
     from ._memory import MemoryStore
     from ._sqlite import SQLiteStore
@@ -33,10 +40,15 @@ def open_store(location: str | os.PathLike[str] | None = None, *, create: bool =
     text = os.fspath(location)
     if text == ":memory:":
         return MemoryStore()
+    if text.startswith(POSTGRES_SCHEMES):
+        from ._postgres import PostgresStore
+
+        return PostgresStore(text)
     if "://" in text and not text.startswith("sqlite://"):
         scheme = text.split("://", 1)[0]
         raise ConfigurationError(
-            f"unsupported store URL scheme {scheme!r}: use a SQLite file path or ':memory:'"
+            f"unsupported store URL scheme {scheme!r}: use a SQLite file path, "
+            "a postgresql:// URL or ':memory:'"
         )
     if text.startswith("sqlite://"):
         text = text.removeprefix("sqlite://")

@@ -8,21 +8,27 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Collection
+import time
+from collections.abc import Callable, Collection, Sequence
+from typing import Any
 
 import orjson
 
 from agentreel.errors import AmbiguousId, UnknownSession, UnknownStep
 from agentreel.model import NO_USAGE, Session, SessionSummary, Status, Step, StepRow, TokenUsage
 
-from ._protocol import SessionFilter, WriteBatch
+from . import _keys
+from ._protocol import ApiKey, SessionFilter, WriteBatch
 from ._rules import (
+    blob_refs,
+    blob_text,
     coalesce_sessions,
     coalesce_steps,
     dump_attributes,
     hex_prefix,
     load_json,
     not_json_safe,
+    number_spans,
     replaces,
     snapshot,
 )
@@ -46,6 +52,8 @@ class MemoryStore:
         # and decoding on every read hands out a copy no caller can mutate.
         self._steps: dict[str, dict[int, tuple[StepRow, bytes]]] = {}
         self._blobs: dict[str, bytes] = {}
+        self._span_numbers: dict[str, dict[str, int]] = {}
+        self._keys: dict[str, tuple[ApiKey, str]] = {}
 
     def __repr__(self) -> str:
         return f"MemoryStore(sessions={len(self._sessions)}, blobs={len(self._blobs)})"
@@ -109,7 +117,7 @@ class MemoryStore:
         needle = f.name.casefold() if f.name is not None else None
         with self._lock:
             matching = [
-                s
+                self._summary(s)
                 for s in self._sessions.values()
                 if (needle is None or needle in s.name.casefold())
                 and all(t in s.tags for t in f.tags)
@@ -117,10 +125,46 @@ class MemoryStore:
                 and (f.project is None or s.project == f.project)
                 and (f.since is None or s.started_at >= f.since)
                 and (f.until is None or s.started_at < f.until)
+                and (f.text is None or self._mentions(s, f.text))
             ]
-            matching.sort(key=lambda s: (s.started_at, s.id), reverse=True)
-            end = None if f.limit is None else f.offset + f.limit
-            return [self._summary(s) for s in matching[f.offset : end]]
+        key = _ORDER_KEYS[f.order_by]
+        # Like the SQL stores: sessions without a key (duration while
+        # running) last, whichever the direction.
+        keyed = [(key(s), s) for s in matching]
+        present = sorted(
+            ((k, s) for k, s in keyed if k is not None),
+            key=lambda e: (e[0], e[1].session.id),
+            reverse=f.descending,
+        )
+        absent = sorted(
+            (s for k, s in keyed if k is None), key=lambda s: s.session.id, reverse=f.descending
+        )
+        ordered = [s for _, s in present] + absent
+        end = None if f.limit is None else f.offset + f.limit
+        return ordered[f.offset : end]
+
+    def _mentions(self, session: Session, text: str) -> bool:
+        """Whether ``text`` is in the session's name or its steps' payloads (lock held)."""
+        if text.casefold() in session.name.casefold():
+            return True
+        needle = text.lower()
+        pending = [
+            ref
+            for row, _ in self._steps.get(session.id, {}).values()
+            for ref in (row.input_ref, row.output_ref)
+            if ref is not None
+        ]
+        seen: set[str] = set()
+        while pending:
+            digest = pending.pop()
+            data = self._blobs.get(digest)
+            if digest in seen or data is None:
+                continue
+            seen.add(digest)
+            if needle in blob_text(data):
+                return True
+            pending += blob_refs(data)
+        return False
 
     def count_sessions(self) -> int:
         with self._lock:
@@ -151,6 +195,49 @@ class MemoryStore:
             blobs = self._blobs
             return {d: blobs[d] for d in digests if d in blobs}
 
+    def assign_step_numbers(self, session_id: str, span_ids: Sequence[str]) -> dict[str, int]:
+        with self._lock:
+            assigned = self._span_numbers.setdefault(session_id, {})
+            rows = self._steps.get(session_id, {})
+            known: dict[str, int] = {}
+            for number, (row, _) in sorted(rows.items(), reverse=True):
+                known[row.span_id] = number  # the lowest number wins, as in SQL
+            known.update(assigned)  # and a number handed out before wins over both
+            highest = max((*assigned.values(), *rows, 0))
+            numbers, new = number_spans(span_ids, known, highest)
+            assigned.update(new)
+            return numbers
+
+    def create_api_key(self, project: str, name: str) -> tuple[str, str]:
+        new = _keys.new_key(project, name)
+        with self._lock:
+            self._keys[new.key.id] = (new.key, new.secret_hash)
+        return new.key.id, new.secret
+
+    def check_api_key(self, secret: str) -> str | None:
+        key_id = _keys.key_id_of(secret)
+        with self._lock:
+            entry = self._keys.get(key_id or "")
+        if entry is None or entry[0].revoked_at is not None:
+            return None
+        return entry[0].project if _keys.secret_matches(secret, entry[1]) else None
+
+    def revoke_api_key(self, key_id: str) -> bool:
+        with self._lock:
+            entry = self._keys.get(key_id)
+            if entry is None:
+                return False
+            key, secret_hash = entry
+            if key.revoked_at is None:
+                key = dataclasses.replace(key, revoked_at=time.time_ns())
+                self._keys[key_id] = (key, secret_hash)
+            return True
+
+    def list_api_keys(self) -> list[ApiKey]:
+        with self._lock:
+            keys = [key for key, _ in self._keys.values()]
+        return sorted(keys, key=lambda k: (k.created_at, k.id))
+
     def close(self) -> None:
         """Nothing to release; the data stays readable."""
 
@@ -180,6 +267,21 @@ class MemoryStore:
             cost=cost,
             last_step_at=last,
         )
+
+
+def _duration(s: SessionSummary) -> int | None:
+    ended = s.session.ended_at
+    return None if ended is None else ended - s.session.started_at
+
+
+_ORDER_KEYS: dict[str, Callable[[SessionSummary], Any]] = {
+    "started": lambda s: s.session.started_at,
+    "duration": _duration,
+    "steps": lambda s: s.step_count,
+    "tokens": lambda s: s.usage.total,
+    "cost": lambda s: s.cost,
+    "name": lambda s: s.session.name.casefold(),
+}
 
 
 def _step(entry: tuple[StepRow, bytes]) -> Step:

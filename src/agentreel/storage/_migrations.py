@@ -1,5 +1,7 @@
-"""The SQLite schema, as an ordered list of migrations.
+"""The SQLite schema, as an ordered list of migrations, and the rules of migrating.
 
+Both SQL backends keep their schema as a list of :class:`Migration` and apply
+it the same way (:func:`pending`); the PostgreSQL list is in ``_pg_schema``.
 A database records each migration it has applied in ``agentreel_migrations``.
 Opening a database applies the missing ones in order, in one transaction; a
 database that has applied a version this code does not know was written by a
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from agentreel.errors import SchemaTooNew, StoreUnavailable
@@ -102,6 +105,34 @@ MIGRATIONS: tuple[Migration, ...] = (
         name="trace id of sessions that joined a host trace",
         statements=("ALTER TABLE sessions ADD COLUMN trace_id TEXT",),
     ),
+    Migration(
+        version=3,
+        name="step numbers of ingested spans, API keys",
+        statements=(
+            """
+            CREATE TABLE span_numbers (
+                -- Numbers handed out to spans that arrived without one. A
+                -- span's step row may come later, or never (a parent that
+                -- was not exported), so this is not a column of steps.
+                session_key INTEGER NOT NULL REFERENCES session_keys (key),
+                span_id TEXT NOT NULL,
+                number INTEGER NOT NULL,
+                PRIMARY KEY (session_key, span_id)
+            ) WITHOUT ROWID
+            """,
+            "CREATE INDEX span_numbers_by_number ON span_numbers (session_key, number)",
+            """
+            CREATE TABLE api_keys (
+                id TEXT PRIMARY KEY,
+                project TEXT NOT NULL,
+                name TEXT NOT NULL,
+                secret_sha256 TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                revoked_at INTEGER
+            )
+            """,
+        ),
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version
@@ -116,12 +147,7 @@ def migrate(conn: sqlite3.Connection, location: str) -> None:
     """
     conn.execute("BEGIN IMMEDIATE")
     try:
-        current = _current_version(conn, location)
-        if current > LATEST:
-            raise SchemaTooNew(location, current, LATEST)
-        for migration in MIGRATIONS:
-            if migration.version <= current:
-                continue
+        for migration in pending(MIGRATIONS, _current_version(conn, location), location):
             for statement in migration.statements:
                 conn.execute(statement)
             conn.execute(
@@ -132,6 +158,17 @@ def migrate(conn: sqlite3.Connection, location: str) -> None:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+def pending(migrations: Sequence[Migration], current: int, location: str) -> list[Migration]:
+    """The migrations a database at version ``current`` still needs, in order.
+
+    Raises ``SchemaTooNew`` for a database written by a newer agentreel.
+    """
+    latest = migrations[-1].version
+    if current > latest:
+        raise SchemaTooNew(location, current, latest)
+    return [m for m in migrations if m.version > current]
 
 
 def _current_version(conn: sqlite3.Connection, location: str) -> int:

@@ -1,4 +1,4 @@
-"""The Store protocol: what every backend (memory, SQLite, later PostgreSQL) offers.
+"""The Store protocol: what every backend (memory, SQLite, PostgreSQL) offers.
 
 Writes arrive in batches from one writer (the recorder's background thread, or
 an importer); each batch is applied in one transaction. Reads may come from
@@ -10,29 +10,67 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from agentreel.model import Session, SessionSummary, Status, Step, StepRow
 from agentreel.payloads import decode_payload
 
+#: What ``list_sessions`` can sort by (see :class:`SessionFilter`).
+Ordering = Literal["started", "duration", "steps", "tokens", "cost", "name"]
+ORDERINGS: tuple[Ordering, ...] = ("started", "duration", "steps", "tokens", "cost", "name")
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SessionFilter:
-    """Which sessions ``list_sessions`` returns, newest first.
+    """Which sessions ``list_sessions`` returns, and in what order.
 
     ``name`` matches a case-insensitive substring (Unicode case folding, no
     wildcards); every tag in ``tags`` must be present; ``since <= started_at <
     until`` (ns since the epoch). ``limit=None`` means no limit.
+
+    ``text`` is a search: a case-insensitive substring of the session's name
+    or of the stored payloads (inputs and outputs, as JSON text) of any of its
+    steps.
+
+    ``order_by`` sorts by start time (``"started"``), duration (``ended_at -
+    started_at``; sessions not ended come last in either direction), step
+    count, total tokens (input + output), cost, or case-folded name;
+    ``descending`` reverses it (the default: newest, longest, biggest first,
+    and names Z to A). Ties are broken by id, in the same direction, so that
+    paging with ``offset`` is stable.
     """
 
     name: str | None = None
+    text: str | None = None
     tags: tuple[str, ...] = ()
     status: Status | None = None
     project: str | None = None
     since: int | None = None
     until: int | None = None
+    order_by: Ordering = "started"
+    descending: bool = True
     limit: int | None = 100
     offset: int = 0
+
+    def __post_init__(self) -> None:
+        if self.order_by not in ORDERINGS:
+            raise ValueError(
+                f"cannot order sessions by {self.order_by!r}; use one of {', '.join(ORDERINGS)}"
+            )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApiKey:
+    """An API key of a project, as listed: never its secret.
+
+    Times are ns since the epoch; ``revoked_at`` is None while the key works.
+    """
+
+    id: str
+    project: str
+    name: str
+    created_at: int
+    revoked_at: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -109,6 +147,33 @@ class Store(Protocol):
 
     def get_blobs(self, digests: Collection[str]) -> dict[str, bytes]:
         """The blobs among ``digests`` that the store has; absent ones are left out."""
+
+    def assign_step_numbers(self, session_id: str, span_ids: Sequence[str]) -> dict[str, int]:
+        """Step numbers for spans that arrive without one (OTLP ingest).
+
+        A span id the session already knows (assigned earlier, or the span id
+        of a stored step) keeps its number. Unknown ones get new consecutive
+        numbers after the highest the session has (among its steps and earlier
+        assignments), in the order given. Atomic across threads and processes
+        sharing the store: no number is handed out twice. The session need not
+        exist yet, and a span may be numbered before its step is written (a
+        parent named by a child that arrived first).
+        """
+
+    def create_api_key(self, project: str, name: str) -> tuple[str, str]:
+        """A new key for ``project``: its id and its secret.
+
+        The secret is shown this once: the store keeps only its SHA-256.
+        """
+
+    def check_api_key(self, secret: str) -> str | None:
+        """The project of the key with this secret; None if unknown or revoked."""
+
+    def revoke_api_key(self, key_id: str) -> bool:
+        """Revoke a key (it keeps its first revocation time); False if there is no such key."""
+
+    def list_api_keys(self) -> list[ApiKey]:
+        """Every key, revoked ones too, oldest first."""
 
     def close(self) -> None:
         """Release connections and files. Idempotent."""

@@ -91,6 +91,49 @@ def hex_prefix(prefix: str) -> str | None:
     return wanted if _HEX.fullmatch(wanted) else None
 
 
+#: A reference from one payload blob to another, in the compact JSON that
+#: ``agentreel.payloads`` writes: a ``{"@blob": digest}`` value, or the prefix
+#: of a ``{"@chain": [prefix, items]}`` node. Inside a JSON string these
+#: quotes would be escaped, so text a program sent never looks like one. The
+#: PostgreSQL store finds the same two shapes with string functions, from
+#: ``BLOB_MARK`` and ``CHAIN_START`` (a regular expression there costs ~30
+#: times as much).
+BLOB_REF = re.compile(rb'"(?:@blob":|@chain":\[)"([0-9a-f]{64})"')
+BLOB_MARK = '"@blob":"'
+CHAIN_START = '{"@chain":["'
+
+
+def blob_refs(data: bytes) -> list[str]:
+    """The digests of the blobs that a payload blob refers to."""
+    return [m.decode() for m in BLOB_REF.findall(data)]
+
+
+def blob_text(data: bytes) -> str:
+    """A blob as the lowercased text the payload search looks in."""
+    return data.decode("utf-8", "replace").lower()
+
+
+def number_spans(
+    span_ids: Sequence[str], known: Mapping[str, int], highest: int
+) -> tuple[dict[str, int], list[tuple[str, int]]]:
+    """The numbers of ``span_ids``: ``known`` ones kept, new ones after ``highest``.
+
+    Returns every span id's number and the (span id, number) pairs that are new.
+    """
+    numbers: dict[str, int] = {}
+    new: list[tuple[str, int]] = []
+    for span_id in span_ids:
+        if span_id in numbers:
+            continue
+        number = known.get(span_id)
+        if number is None:
+            highest += 1
+            number = highest
+            new.append((span_id, number))
+        numbers[span_id] = number
+    return numbers, new
+
+
 def not_json_safe(location: str, exc: Exception) -> StoreError:
     return StoreError(
         f"cannot write to {location}: a value is not JSON-safe ({exc}); "

@@ -1,4 +1,4 @@
-"""SQL text and row conversion for the SQLite store.
+"""SQL text and parameter conversion for the SQLite store.
 
 Statements are module constants so that sqlite3's statement cache prepares
 each one once per connection.
@@ -6,23 +6,17 @@ each one once per connection.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from agentreel.model import ForkRef, Session, SessionSummary, Status, Step, StepRow, TokenUsage
-from agentreel.storage._protocol import SessionFilter
-from agentreel.storage._rules import dump_attributes, dump_error, dump_json, load_error, load_json
+from agentreel.model import StepRow
+from agentreel.storage._listing import Dialect
+from agentreel.storage._rows import SESSION_COLUMNS, STEP_COLUMNS, upsert
+from agentreel.storage._rules import blob_refs, blob_text, dump_attributes, dump_error, dump_json
 
-_SESSION_COLUMNS = (
-    "id, name, name_folded, project, tags, metadata, status, started_at, ended_at, error, "
-    "forked_from_session, forked_from_step, parent_span_id, trace_id"
-)
-_SESSION_WIDTH = _SESSION_COLUMNS.count(",") + 1
-_STEP_COLUMNS = (
-    "session_key, number, span_id, parent_number, parent_span_id, kind, name, status, "
-    "started_at, ended_at, attributes, model, tokens_in, tokens_out, tokens_cached, "
-    "tokens_reasoning, cost, input_ref, output_ref, error"
-)
+_SESSION_COLUMNS = ", ".join(SESSION_COLUMNS)
+_STEP_COLUMNS = "session_key, " + ", ".join(STEP_COLUMNS)
 
 
 # Python's sqlite3 binds None about ten times slower than an int or a str (it
@@ -45,22 +39,10 @@ _NULLABLE_STEP = {
 }
 
 
-def _upsert(table: str, columns: str, key: str, placeholders: dict[str, str] | None = None) -> str:
-    names = [c.strip() for c in columns.split(",")]
-    keys = {k.strip() for k in key.split(",")}
-    updates = ", ".join(f"{c} = excluded.{c}" for c in names if c not in keys)
-    values = ", ".join((placeholders or {}).get(c, "?") for c in names)
-    # The WHERE clause is the store-wide rule: a running row never replaces a
-    # finished one, so a late or repeated start cannot undo an end.
-    return (
-        f"INSERT INTO {table} ({columns}) VALUES ({values}) "
-        f"ON CONFLICT ({key}) DO UPDATE SET {updates} "
-        f"WHERE excluded.status <> 'running' OR {table}.status = 'running'"
-    )
-
-
-UPSERT_SESSION = _upsert("sessions", _SESSION_COLUMNS, "id")
-UPSERT_STEP = _upsert("steps", _STEP_COLUMNS, "session_key, number", _NULLABLE_STEP)
+UPSERT_SESSION = upsert("sessions", SESSION_COLUMNS, ("id",))
+UPSERT_STEP = upsert(
+    "steps", ("session_key", *STEP_COLUMNS), ("session_key", "number"), _NULLABLE_STEP
+)
 NEW_SESSION_KEY = "INSERT OR IGNORE INTO session_keys (id) VALUES (?)"
 _READ_STEP_COLUMNS = "?1, " + _STEP_COLUMNS.split(", ", 1)[1]
 _KEY_OF = "(SELECT key FROM session_keys WHERE id = ?1)"
@@ -79,42 +61,33 @@ SELECT_SESSION = f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ?"
 IDS_IN_RANGE = "SELECT id FROM sessions WHERE id >= ? AND id < ? ORDER BY id"
 COUNT_SESSIONS = "SELECT COUNT(*) FROM sessions"
 
-_PAGE_TOTALS = """
-SELECT {columns},
-       COUNT(st.number),
-       COALESCE(SUM(st.status = 'error'), 0),
-       COALESCE(SUM(st.tokens_in), 0),
-       COALESCE(SUM(st.tokens_out), 0),
-       COALESCE(SUM(st.tokens_cached), 0),
-       COALESCE(SUM(st.tokens_reasoning), 0),
-       TOTAL(st.cost),
-       MAX(COALESCE(st.ended_at, st.started_at))
-FROM page
-LEFT JOIN session_keys AS k ON k.id = page.id
-LEFT JOIN steps AS st ON st.session_key = k.key
-GROUP BY page.id
-ORDER BY page.started_at DESC, page.id DESC
-""".format(columns=", ".join(f"page.{c.strip()}" for c in _SESSION_COLUMNS.split(",")))
+HIGHEST_NUMBER = (
+    "SELECT MAX(n) FROM (SELECT MAX(number) AS n FROM steps WHERE session_key = ?1 "
+    "UNION ALL SELECT MAX(number) FROM span_numbers WHERE session_key = ?1)"
+)
+INSERT_SPAN_NUMBER = "INSERT INTO span_numbers (session_key, span_id, number) VALUES (?, ?, ?)"
+#: The span ids (a JSON array, the second parameter) that the session knows.
+NUMBERED_SPANS = (
+    "SELECT span_id, number FROM span_numbers "
+    "WHERE session_key = ? AND span_id IN (SELECT value FROM json_each(?))"
+)
+#: The steps table has no index by span id (one would cost every recorded
+#: step another index insert, a third more time in the store), so this reads
+#: the session's steps once. It is asked only about spans that are new to
+#: span_numbers, when spans arrive without numbers (OTLP ingest).
+STEP_SPANS = (
+    "SELECT span_id, MIN(number) FROM steps "
+    "WHERE session_key = ? AND span_id IN (SELECT value FROM json_each(?)) GROUP BY span_id"
+)
 
-
-def session_params(s: Session) -> tuple[Any, ...]:
-    fork = s.forked_from
-    return (
-        s.id,
-        s.name,
-        s.name.casefold(),
-        s.project,
-        dump_json(list(s.tags)).decode(),
-        dump_json(s.metadata).decode(),
-        str(s.status),
-        s.started_at,
-        s.ended_at,
-        _text(dump_error(s.error)),
-        None if fork is None else fork.session_id,
-        None if fork is None else fork.step,
-        s.parent_span_id,
-        s.trace_id,
-    )
+INSERT_API_KEY = (
+    "INSERT INTO api_keys (id, project, name, secret_sha256, created_at) VALUES (?, ?, ?, ?, ?)"
+)
+SELECT_API_KEY = "SELECT project, secret_sha256 FROM api_keys WHERE id = ? AND revoked_at IS NULL"
+REVOKE_API_KEY = "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?"
+LIST_API_KEYS = (
+    "SELECT id, project, name, created_at, revoked_at FROM api_keys ORDER BY created_at, id"
+)
 
 
 def step_params(rows: Iterable[StepRow], keys: Mapping[str, int]) -> Iterator[tuple[Any, ...]]:
@@ -131,73 +104,50 @@ def step_params(rows: Iterable[StepRow], keys: Mapping[str, int]) -> Iterator[tu
     )  # fmt: skip
 
 
-def _text(data: bytes | None) -> str | None:
-    return None if data is None else data.decode()
+#: Payload search, for one session ``s``: walk from its steps' input and output
+#: blobs through the blobs they refer to, and look for the needle in each.
+#: ``agentreel_refs`` and ``agentreel_contains`` are the Python functions
+#: that every reading connection registers (see ``register_functions``).
+_PAYLOAD_MATCH = """EXISTS (
+  WITH RECURSIVE reach(digest) AS (
+    SELECT st.input_ref FROM steps AS st
+    WHERE st.session_key = (SELECT key FROM session_keys WHERE id = s.id)
+      AND st.input_ref IS NOT NULL
+    UNION
+    SELECT st.output_ref FROM steps AS st
+    WHERE st.session_key = (SELECT key FROM session_keys WHERE id = s.id)
+      AND st.output_ref IS NOT NULL
+    UNION
+    SELECT r.value FROM reach JOIN blobs AS b ON b.digest = reach.digest,
+      json_each(agentreel_refs(b.bytes)) AS r
+  )
+  SELECT 1 FROM reach JOIN blobs AS b ON b.digest = reach.digest
+  WHERE agentreel_contains(b.bytes, ?)
+)"""
+
+DIALECT = Dialect(
+    mark="?",
+    steps_join=(
+        "LEFT JOIN session_keys AS k ON k.id = page.id "
+        "LEFT JOIN steps AS st ON st.session_key = k.key"
+    ),
+    name_match="instr(s.name_folded, ?) > 0",
+    tag_match="EXISTS (SELECT 1 FROM json_each(s.tags) WHERE value = ?)",
+    payload_match=_PAYLOAD_MATCH,
+    no_limit=-1,
+    group_by="page.id",
+)
 
 
-def session_from(r: Sequence[Any]) -> Session:
-    return Session(
-        id=r[0],
-        name=r[1],
-        project=r[3],
-        tags=tuple(load_json(r[4])),
-        metadata=load_json(r[5]),
-        status=Status(r[6]),
-        started_at=r[7],
-        ended_at=r[8],
-        error=load_error(r[9]),
-        forked_from=None if r[10] is None else ForkRef(session_id=r[10], step=r[11]),
-        parent_span_id=r[12],
-        trace_id=r[13],
-    )
+def register_functions(conn: sqlite3.Connection) -> None:
+    """The functions the payload search calls, on one connection."""
+    conn.create_function("agentreel_refs", 1, _refs, deterministic=True)
+    conn.create_function("agentreel_contains", 2, _contains, deterministic=True)
 
 
-def step_from(r: Sequence[Any]) -> Step:
-    return Step.from_row(StepRow._make((*r[:10], load_json(r[10]), *r[11:19], load_error(r[19]))))
+def _refs(data: bytes | None) -> str:
+    return "[]" if data is None else dump_json(blob_refs(data)).decode()
 
 
-def summary_from(r: Sequence[Any]) -> SessionSummary:
-    count, errors, t_in, t_out, t_cached, t_reasoning, cost, last = r[_SESSION_WIDTH:]
-    return SessionSummary(
-        session=session_from(r),
-        step_count=count,
-        error_count=errors,
-        usage=TokenUsage(input=t_in, output=t_out, cached=t_cached, reasoning=t_reasoning),
-        cost=cost,
-        last_step_at=last,
-    )
-
-
-def list_query(f: SessionFilter) -> tuple[str, list[Any]]:
-    """One statement: the filtered page of sessions joined to their step totals."""
-    where: list[str] = []
-    params: list[Any] = []
-    if f.name is not None:
-        where.append("instr(name_folded, ?) > 0")
-        params.append(f.name.casefold())
-    for tag in f.tags:
-        where.append("EXISTS (SELECT 1 FROM json_each(sessions.tags) WHERE value = ?)")
-        params.append(tag)
-    if f.status is not None:
-        where.append("status = ?")
-        params.append(str(f.status))
-    if f.project is not None:
-        where.append("project = ?")
-        params.append(f.project)
-    if f.since is not None:
-        where.append("started_at >= ?")
-        params.append(f.since)
-    if f.until is not None:
-        where.append("started_at < ?")
-        params.append(f.until)
-    clause = f"WHERE {' AND '.join(where)}" if where else ""
-    page = (
-        f"WITH page AS (SELECT * FROM sessions {clause} "
-        "ORDER BY started_at DESC, id DESC LIMIT ? OFFSET ?)"
-    )
-    params += [-1 if f.limit is None else f.limit, f.offset]
-    return page + _PAGE_TOTALS, params
-
-
-def summary_query(session_id: str) -> tuple[str, list[Any]]:
-    return "WITH page AS (SELECT * FROM sessions WHERE id = ?)" + _PAGE_TOTALS, [session_id]
+def _contains(data: bytes | None, needle: str) -> bool:
+    return data is not None and needle in blob_text(data)

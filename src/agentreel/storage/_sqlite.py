@@ -20,11 +20,17 @@ from typing import Any
 import orjson
 
 from agentreel.errors import AmbiguousId, StoreError, StoreUnavailable, UnknownSession, UnknownStep
-from agentreel.model import Session, SessionSummary, Step, StepRow
-from agentreel.storage import _sql
+from agentreel.model import Session, SessionSummary, Step
+from agentreel.storage import _keys, _listing, _rows, _sql
 from agentreel.storage._migrations import migrate
-from agentreel.storage._protocol import SessionFilter, WriteBatch
-from agentreel.storage._rules import coalesce_sessions, coalesce_steps, hex_prefix, not_json_safe
+from agentreel.storage._protocol import ApiKey, SessionFilter, WriteBatch
+from agentreel.storage._rules import (
+    coalesce_sessions,
+    coalesce_steps,
+    hex_prefix,
+    not_json_safe,
+    number_spans,
+)
 
 #: How long a statement waits for another process's lock before failing.
 BUSY_TIMEOUT_S = 5.0
@@ -111,6 +117,7 @@ class SQLiteStore:
                 raise self._closed_error()
             conn = self._connect("rw")
             conn.execute("PRAGMA query_only = ON")
+            _sql.register_functions(conn)
             reader = _Reader(conn)
             self._readers.add(reader)
         self._local.reader = reader
@@ -123,6 +130,24 @@ class SQLiteStore:
 
     def write(self, batch: WriteBatch) -> None:
         sessions, steps, blobs = batch.sessions, batch.steps, batch.blobs
+        with self._writing("writing to") as conn:
+            if sessions:
+                conn.executemany(
+                    _sql.UPSERT_SESSION, map(_rows.session_params, coalesce_sessions(sessions))
+                )
+            if steps:
+                keys = self._session_keys(conn, {row[0] for row in steps})
+                conn.executemany(_sql.UPSERT_STEP, _sql.step_params(coalesce_steps(steps), keys))
+            if blobs:
+                conn.executemany(_sql.INSERT_BLOB, blobs.items())
+
+    @contextmanager
+    def _writing(self, doing: str) -> Iterator[sqlite3.Connection]:
+        """One write transaction on the writer connection, holding the write lock.
+
+        ``BEGIN IMMEDIATE`` takes SQLite's write lock at once, so what the
+        transaction reads stays true until it commits, in every process.
+        """
         with self._write_lock:
             if self._closed:
                 raise self._closed_error()
@@ -130,18 +155,7 @@ class SQLiteStore:
             try:
                 conn.execute("BEGIN IMMEDIATE")
                 try:
-                    if sessions:
-                        conn.executemany(
-                            _sql.UPSERT_SESSION,
-                            map(_sql.session_params, coalesce_sessions(sessions)),
-                        )
-                    if steps:
-                        keys = self._session_keys(conn, steps)
-                        conn.executemany(
-                            _sql.UPSERT_STEP, _sql.step_params(coalesce_steps(steps), keys)
-                        )
-                    if blobs:
-                        conn.executemany(_sql.INSERT_BLOB, blobs.items())
+                    yield conn
                 except BaseException:
                     conn.execute("ROLLBACK")
                     self._keys.clear()  # it may hold keys whose insert was rolled back
@@ -149,15 +163,73 @@ class SQLiteStore:
                 conn.execute("COMMIT")
             except sqlite3.Error as exc:
                 raise StoreError(
-                    f"writing to {self.location} failed: {_explain(exc)}; the batch was not stored"
+                    f"{doing} {self.location} failed: {_explain(exc)}; nothing was stored"
                 ) from exc
             except orjson.JSONEncodeError as exc:
                 raise not_json_safe(self.location, exc) from exc
 
-    def _session_keys(self, conn: sqlite3.Connection, steps: Sequence[StepRow]) -> dict[str, int]:
-        """The integer key of every session the steps belong to (inside the write transaction)."""
+    def assign_step_numbers(self, session_id: str, span_ids: Sequence[str]) -> dict[str, int]:
+        if not span_ids:
+            return {}
+        with self._writing("numbering steps in") as conn:
+            key = self._session_keys(conn, {session_id})[session_id]
+            wanted = list(dict.fromkeys(span_ids))
+            known = dict(self._spans_in(conn, _sql.NUMBERED_SPANS, key, wanted))
+            unknown = [i for i in wanted if i not in known]
+            from_steps = dict(self._spans_in(conn, _sql.STEP_SPANS, key, unknown))
+            known.update(from_steps)
+            ((highest,),) = conn.execute(_sql.HIGHEST_NUMBER, (key,)).fetchall()
+            numbers, new = number_spans(wanted, known, highest or 0)
+            # Spans found among the steps are recorded too, so the next
+            # question about them is answered without reading the steps.
+            new += from_steps.items()
+            conn.executemany(_sql.INSERT_SPAN_NUMBER, [(key, i, n) for i, n in new])
+        return numbers
+
+    @staticmethod
+    def _spans_in(
+        conn: sqlite3.Connection, sql: str, key: int, span_ids: Sequence[str]
+    ) -> list[tuple[str, int]]:
+        if not span_ids:
+            return []
+        return conn.execute(sql, (key, orjson.dumps(span_ids).decode())).fetchall()
+
+    # -- API keys -----------------------------------------------------------
+
+    def create_api_key(self, project: str, name: str) -> tuple[str, str]:
+        new = _keys.new_key(project, name)
+        key = new.key
+        with self._writing("adding an API key to") as conn:
+            conn.execute(
+                _sql.INSERT_API_KEY,
+                (key.id, key.project, key.name, new.secret_hash, key.created_at),
+            )
+        return key.id, new.secret
+
+    def check_api_key(self, secret: str) -> str | None:
+        key_id = _keys.key_id_of(secret)
+        if key_id is None:
+            return None
+        rows = self._all(_sql.SELECT_API_KEY, (key_id,))
+        if not rows or not _keys.secret_matches(secret, rows[0][1]):
+            return None
+        return str(rows[0][0])
+
+    def revoke_api_key(self, key_id: str) -> bool:
+        with self._writing("revoking an API key in") as conn:
+            cursor = conn.execute(_sql.REVOKE_API_KEY, (time.time_ns(), key_id))
+            return cursor.rowcount > 0
+
+    def list_api_keys(self) -> list[ApiKey]:
+        return [
+            ApiKey(id=i, project=p, name=n, created_at=c, revoked_at=r)
+            for i, p, n, c, r in self._all(_sql.LIST_API_KEYS)
+        ]
+
+    def _session_keys(self, conn: sqlite3.Connection, session_ids: set[str]) -> dict[str, int]:
+        """The integer key of each session (inside the write transaction)."""
         keys = self._keys
-        missing = {row[0] for row in steps if row[0] not in keys}
+        missing = {i for i in session_ids if i not in keys}
         if missing:
             if len(keys) > 100_000:
                 keys.clear()  # a cache, not a registry: forgetting only costs a lookup
@@ -206,18 +278,18 @@ class SQLiteStore:
         rows = self._all(_sql.SELECT_SESSION, (session_id,))
         if not rows:
             raise UnknownSession(session_id)
-        return _sql.session_from(rows[0])
+        return _rows.session_from(rows[0])
 
     def summarize(self, session_id: str) -> SessionSummary:
-        sql, params = _sql.summary_query(session_id)
+        sql, params = _listing.summary_query(session_id, _sql.DIALECT)
         rows = self._all(sql, params)
         if not rows:
             raise UnknownSession(session_id)
-        return _sql.summary_from(rows[0])
+        return _rows.summary_from(rows[0])
 
     def list_sessions(self, filter: SessionFilter | None = None) -> list[SessionSummary]:
-        sql, params = _sql.list_query(filter or SessionFilter())
-        return [_sql.summary_from(r) for r in self._all(sql, params)]
+        sql, params = _listing.list_query(filter or SessionFilter(), _sql.DIALECT)
+        return [_rows.summary_from(r) for r in self._all(sql, params)]
 
     def count_sessions(self) -> int:
         return int(self._all(_sql.COUNT_SESSIONS)[0][0])
@@ -226,13 +298,13 @@ class SQLiteStore:
         rows = self._all(_sql.SELECT_STEPS, (session_id, from_number))
         if not rows:
             self._step_count(session_id)  # raises UnknownSession for an unknown id
-        return [_sql.step_from(r) for r in rows]
+        return [_rows.step_from(r) for r in rows]
 
     def get_step(self, session_id: str, number: int) -> Step:
         rows = self._all(_sql.SELECT_STEP, (session_id, number))
         if not rows:
             raise UnknownStep(session_id, number, self._step_count(session_id))
-        return _sql.step_from(rows[0])
+        return _rows.step_from(rows[0])
 
     def _step_count(self, session_id: str) -> int:
         """The highest step number of a known session (0 without steps)."""
