@@ -1,0 +1,290 @@
+"""One span's step fields: kind, name, model, usage, cost, input, output, error.
+
+:func:`normalise` takes the attributes it maps out of the span's attribute
+dict; what is left stays on the step as attributes. The step number and the
+session are decided elsewhere (``_numbers``, ``_sessions``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from agentreel.model import JSON, ErrorInfo, StepKind, TokenUsage
+from agentreel.pricing import PriceTable
+
+from ._flat import as_str, int_of, parse_json
+from ._kinds import kind_of
+from ._messages import conversation, tools_declared
+from ._span import SpanRecord
+
+__all__ = ["MAX_EVENTS", "StepDraft", "error_of", "normalise"]
+
+#: Span events kept on a step (under ``otel.events``) beyond those mapped.
+MAX_EVENTS = 32
+
+_TOKENS = {
+    "input": ("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens",
+              "llm.token_count.prompt", "llm.usage.prompt_tokens"),
+    "output": ("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens",
+               "llm.token_count.completion", "llm.usage.completion_tokens"),
+    "cached": ("gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens",
+               "llm.token_count.prompt_details.cache_read"),
+    "reasoning": ("gen_ai.usage.reasoning.output_tokens", "gen_ai.usage.reasoning_tokens",
+                  "llm.token_count.completion_details.reasoning"),
+}  # fmt: skip
+#: Totals are the sum of what is kept; storing them again would only disagree one day.
+_TOTALS = ("gen_ai.usage.total_tokens", "llm.token_count.total", "llm.usage.total_tokens")
+_TOKEN_DETAILS = ("llm.token_count.", "gen_ai.usage.")
+_MODELS = ("gen_ai.response.model", "gen_ai.request.model", "llm.model_name",
+           "embedding.model_name", "reranker.model_name")  # fmt: skip
+#: Attribute prefixes that mean "this span carries messages or tool declarations".
+_MESSAGE_KEYS = ("gen_ai.input.", "gen_ai.output.", "gen_ai.system_instructions",
+                 "gen_ai.prompt.", "gen_ai.completion.", "llm.input_messages.",
+                 "llm.output_messages.", "gen_ai.tool.definitions", "llm.tools.",
+                 "llm.request.functions.")  # fmt: skip
+_MESSAGE_EVENTS = frozenset(
+    {"gen_ai.system.message", "gen_ai.user.message", "gen_ai.assistant.message",
+     "gen_ai.tool.message", "gen_ai.choice", "gen_ai.content.prompt",
+     "gen_ai.content.completion", "gen_ai.client.inference.operation.details"}
+)  # fmt: skip
+_NO_VALUE: Any = object()
+_ATTR = "agentreel.attr."
+_ATTR_CUT = len(_ATTR)
+_ATTR_JSON = "agentreel.attr_json"
+_CUT_FLAGS = ("agentreel.step.input_truncated", "agentreel.step.output_truncated")
+
+
+class StepDraft:
+    """A span's step fields before it has a number (plain slots: built once per span)."""
+
+    __slots__ = ("attrs", "cost", "error", "input", "kind", "model", "name", "number",
+                 "output", "parent_number", "span", "status", "usage")  # fmt: skip
+
+    def __init__(self, **fields: Any) -> None:
+        for key, value in fields.items():
+            setattr(self, key, value)
+
+    span: SpanRecord
+    kind: StepKind
+    name: str
+    status: str
+    model: str | None
+    usage: TokenUsage
+    cost: float | None
+    input: JSON
+    output: JSON
+    error: ErrorInfo | None
+    attrs: dict[str, JSON]
+    number: int | None
+    parent_number: int | None
+
+
+def normalise(span: SpanRecord, prices: PriceTable) -> StepDraft | str:
+    """The step fields of ``span``, or a rejection label (see ``_span.REJECTIONS``)."""
+    attrs = span.attrs
+    number = parent_number = None
+    if "agentreel.step.number" in attrs:
+        number = int_of(attrs.pop("agentreel.step.number"))
+        if number is None or number < 1:
+            return "bad_step_number"
+        parent_number = int_of(attrs.pop("agentreel.step.parent_number", None))
+    kind = kind_of(attrs)
+    attrs.pop("agentreel.step.kind", None)
+    model = _model(attrs)
+    usage = _usage(attrs)
+    cost = _cost(attrs, model, usage, prices)
+    step_in, step_out, events = _payloads(span, kind, model)
+    error, events = error_of(span, events)
+    if number is not None:
+        # agentreel's own export: the step's attributes travel prefixed, and
+        # everything else on the span was derived from the step's fields.
+        cut = {k: attrs[k] for k in _CUT_FLAGS if k in attrs}
+        # The exporter lists which values it sent as JSON text
+        # ("agentreel.attr_json"); a user's own string "[1]" stays a string.
+        encoded = attrs.get(_ATTR_JSON)
+        json_keys = set(encoded) if isinstance(encoded, list) else set()
+        attrs = {
+            k[_ATTR_CUT:]: parse_json(v) if k[_ATTR_CUT:] in json_keys else v
+            for k, v in attrs.items()
+            if k.startswith(_ATTR)
+        }
+        attrs.update(cut)  # the exporter's size limit cut a payload: say so
+        events = []
+    elif events:
+        attrs["otel.events"] = [
+            {"name": e.name, "time_unix_nano": e.time, "attributes": e.attributes}
+            for e in events[:MAX_EVENTS]
+        ]
+        if len(events) > MAX_EVENTS:
+            attrs["otel.events_dropped"] = len(events) - MAX_EVENTS
+    if span.scope and number is None:
+        attrs["otel.scope.name"] = span.scope
+    return StepDraft(
+        span=span,
+        kind=kind,
+        name=_name(span, kind, number is not None),
+        status="running" if span.running else "error" if span.errored else "ok",
+        model=model,
+        usage=usage,
+        cost=cost,
+        input=step_in,
+        output=step_out,
+        error=error,
+        attrs=attrs,
+        number=number,
+        parent_number=parent_number,
+    )
+
+
+def _name(span: SpanRecord, kind: StepKind, ours: bool) -> str:
+    attrs = span.attrs
+    name = as_str(attrs.pop("agentreel.step.name", None))
+    if name is None and not ours:
+        if kind is StepKind.TOOL:
+            name = as_str(attrs.get("gen_ai.tool.name")) or as_str(attrs.get("tool.name"))
+        elif kind is StepKind.AGENT:
+            name = as_str(attrs.get("gen_ai.agent.name")) or as_str(attrs.get("agent.name"))
+        name = name or as_str(attrs.get("traceloop.entity.name"))
+    return name or span.name or str(kind)
+
+
+def _model(attrs: dict[str, JSON]) -> str | None:
+    for key in _MODELS:
+        model = as_str(attrs.get(key))
+        if model is not None:
+            del attrs[key]
+            if key == "gen_ai.response.model" and attrs.get("gen_ai.request.model") == model:
+                del attrs["gen_ai.request.model"]  # the same name twice says nothing
+            return model
+    return None
+
+
+def _usage(attrs: dict[str, JSON]) -> TokenUsage:
+    counts: dict[str, int] = {}
+    for field, keys in _TOKENS.items():
+        for key in keys:
+            if key in attrs:
+                value = int_of(attrs.pop(key))
+                if value is not None and field not in counts:
+                    counts[field] = max(value, 0)
+    if counts:
+        for key in _TOTALS:
+            attrs.pop(key, None)
+        # Zero counts of kinds we do not keep (audio, say) are only noise on every call.
+        for key in [k for k, v in attrs.items() if v == 0 and k.startswith(_TOKEN_DETAILS)]:
+            del attrs[key]
+        return TokenUsage(**counts)
+    return TokenUsage()
+
+
+def _cost(
+    attrs: dict[str, JSON], model: str | None, usage: TokenUsage, prices: PriceTable
+) -> float | None:
+    for key in ("agentreel.step.cost", "llm.cost.total"):
+        value = attrs.pop(key, None)
+        if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+            return float(value)
+    if model is None or not usage:
+        return None
+    return prices.cost(model, usage)
+
+
+def _payloads(span: SpanRecord, kind: StepKind, model: str | None) -> tuple[JSON, JSON, list[Any]]:
+    """The step's input and output, and the span events not used for them."""
+    attrs = span.attrs
+    events = span.events
+    step_in = _take_exact(attrs, "agentreel.step.input")
+    step_out = _take_exact(attrs, "agentreel.step.output")
+    messages = any(k.startswith(_MESSAGE_KEYS) for k in attrs) or any(
+        e.name in _MESSAGE_EVENTS for e in events
+    )
+    if messages:
+        talk = conversation(attrs, events)
+        events = talk.rest
+        tools = tools_declared(attrs)
+        if step_in is _NO_VALUE and (talk.input or tools):
+            request: dict[str, JSON] = {}
+            request_model = as_str(attrs.get("gen_ai.request.model")) or model
+            if request_model:
+                request["model"] = request_model
+            request["messages"] = talk.input
+            if tools:
+                request["tools"] = tools
+            step_in = request
+        if step_out is _NO_VALUE and talk.output:
+            out = talk.output
+            step_out = out[0] if len(out) == 1 else {
+                "choices": [{"index": i, "message": m} for i, m in enumerate(out)]
+            }  # fmt: skip
+    if kind is StepKind.TOOL:
+        if step_in is _NO_VALUE:
+            step_in = _take_json(attrs, "gen_ai.tool.call.arguments")
+        if step_out is _NO_VALUE:
+            step_out = _take_json(attrs, "gen_ai.tool.call.result")
+    if step_in is _NO_VALUE:
+        step_in = _take_json(attrs, "traceloop.entity.input")
+    if step_out is _NO_VALUE:
+        step_out = _take_json(attrs, "traceloop.entity.output")
+    # OpenInference puts the whole request and response here too; once the
+    # messages are taken they only repeat them.
+    value_in = _take_value(attrs, "input")
+    value_out = _take_value(attrs, "output")
+    if step_in is _NO_VALUE:
+        step_in = value_in
+    if step_out is _NO_VALUE:
+        step_out = value_out
+    return (
+        None if step_in is _NO_VALUE else step_in,
+        None if step_out is _NO_VALUE else step_out,
+        events,
+    )
+
+
+def _take_exact(attrs: dict[str, JSON], key: str) -> JSON:
+    """agentreel's exact payload JSON; text cut by the exporter's size limit stays text."""
+    attrs.pop(f"{key}_ref", None)  # the digest in the sender's store; ours is recomputed
+    if key not in attrs:
+        return _NO_VALUE
+    value = attrs.pop(key)
+    if isinstance(value, str):
+        try:
+            return orjson.loads(value)
+        except orjson.JSONDecodeError:
+            return value
+    return value
+
+
+def _take_json(attrs: dict[str, JSON], key: str) -> JSON:
+    if key not in attrs:
+        return _NO_VALUE
+    return parse_json(attrs.pop(key))
+
+
+def _take_value(attrs: dict[str, JSON], prefix: str) -> JSON:
+    """OpenInference ``input.value`` read by its ``input.mime_type``."""
+    mime = attrs.pop(f"{prefix}.mime_type", None)
+    if f"{prefix}.value" not in attrs:
+        return _NO_VALUE
+    value = attrs.pop(f"{prefix}.value")
+    if mime == "application/json" or (mime is None and isinstance(value, str)):
+        return parse_json(value)
+    return value
+
+
+def error_of(span: SpanRecord, events: list[Any]) -> tuple[ErrorInfo | None, list[Any]]:
+    """The span's error (from its first exception event), and the events left."""
+    if not span.errored:
+        return None, events
+    for i, event in enumerate(events):
+        if event.name == "exception":
+            a = event.attributes
+            error = ErrorInfo(
+                type=as_str(a.get("exception.type")) or "Exception",
+                message=str(a.get("exception.message") or span.status_message or ""),
+                traceback=str(a.get("exception.stacktrace") or ""),
+            )
+            return error, events[:i] + events[i + 1 :]
+    error_type = as_str(span.attrs.get("error.type")) or "Error"
+    return ErrorInfo(type=error_type, message=span.status_message), events
