@@ -292,7 +292,7 @@ def test_second_configure_warns_and_replaces(db_path: Any, tmp_path: Any) -> Non
 
 
 def test_configure_rejects_bad_arguments(tmp_path: Any) -> None:
-    with pytest.raises(agentreel.errors.ConfigurationError, match="either db= or store="):
+    with pytest.raises(agentreel.errors.ConfigurationError, match="one of db=, store="):
         agentreel.configure(db=tmp_path / "a.db", store=agentreel.storage.MemoryStore())
     with pytest.raises(agentreel.errors.ConfigurationError, match="queue_size"):
         agentreel.configure(db=tmp_path / "a.db", queue_size=0)

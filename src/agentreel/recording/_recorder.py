@@ -46,6 +46,8 @@ class RecorderConfig:
     #: Route time.time, random.random and uuid.uuid4 through the replayable
     #: seams of agentreel.determinism inside every session.
     patch_nondeterminism: bool = False
+    #: The server steps are sent to (agentreel.remote), instead of a file.
+    endpoint: str | None = None
 
 
 class Recorder:
@@ -144,7 +146,9 @@ class Recorder:
                 f"within {timeout:g}s at exit",
                 file=sys.stderr,
             )
-        if self.config.db is not None:  # a store passed in belongs to the caller
+        # A store passed in belongs to the caller; one made from db= or
+        # endpoint= is ours to close (a remote one sends what it can first).
+        if self.config.db is not None or self.config.endpoint is not None:
             try:
                 self.store.close()
             except Exception as exc:
@@ -198,6 +202,10 @@ def configure(
     patch_nondeterminism: bool = False,
     hooks: Sequence[object] = (),
     pause_timeout: float | None = None,
+    control: bool = False,
+    endpoint: str | None = None,
+    api_key: str | None = None,
+    spool_dir: str | os.PathLike[str] | None = None,
 ) -> Recorder | None:
     """Start recording. Returns the recorder, or ``None`` if the store cannot be opened.
 
@@ -205,16 +213,22 @@ def configure(
     ``store`` any :class:`~agentreel.storage.Store` instead. ``prices`` overrides
     entries of the price table (model name → ``Price`` or a mapping of its fields).
 
-    ``hooks`` are plugins registered with :func:`agentreel.hooks.register`
+    ``endpoint`` sends every step to an ``agentreel serve`` over OTLP/HTTP
+    (with ``api_key``), through a disk spool (``spool_dir``, default
+    ``./.agentreel/spool``) that keeps them while the server is unreachable;
+    see docs/export.md. ``hooks`` are plugins registered with :func:`agentreel.hooks.register`
     (guards, observers, deciders); ``pause_timeout`` is how long a paused
     step waits for a person before it resumes by itself (default 300 s).
+    ``control=True`` (or ``AGENTREEL_CONTROL=1``) opens the local control
+    socket at once, so ``agentreel attach`` can reach this process before
+    any breakpoint is set in code (docs/live.md).
 
     Bad arguments raise :class:`~agentreel.errors.ConfigurationError`. A store
     that cannot be opened does not: recording stays off, the failure is logged,
     and the host program runs on unharmed.
     """
-    if db is not None and store is not None:
-        raise ConfigurationError("pass either db= or store= to configure(), not both")
+    if sum(x is not None for x in (db, store, endpoint)) > 1:
+        raise ConfigurationError("pass one of db=, store= or endpoint= to configure(), not several")
     if queue_size < 1:
         raise ConfigurationError(f"queue_size must be at least 1, not {queue_size}")
     if flush_interval <= 0 or shutdown_timeout < 0:
@@ -236,7 +250,9 @@ def configure(
         return managed
     table = _price_table(prices)
     config = RecorderConfig(
-        db=None if store is not None else os.fspath(db if db is not None else default_db_path()),
+        db=None
+        if store is not None or endpoint is not None
+        else os.fspath(db if db is not None else default_db_path()),
         project=project or os.environ.get("AGENTREEL_PROJECT") or DEFAULT_PROJECT,
         redact=redact,
         redact_keys=tuple(redact_keys),
@@ -246,6 +262,7 @@ def configure(
         shutdown_timeout=shutdown_timeout,
         max_payload_chars=max_payload_chars,
         patch_nondeterminism=patch_nondeterminism,
+        endpoint=endpoint,
     )
     if patch_nondeterminism and STATE.install_seams is not None:
         STATE.install_seams()
@@ -260,6 +277,13 @@ def configure(
             stacklevel=2,
         )
         previous.shutdown()
+    if endpoint is not None:
+        # Imported here: `import agentreel` stays free of protobuf.
+        from agentreel.remote import RemoteStore
+
+        store = RemoteStore(
+            endpoint, api_key=api_key, spool_dir=spool_dir, close_timeout=shutdown_timeout
+        )
     if store is None and config.db is not None:
         try:
             Path(config.db).parent.mkdir(parents=True, exist_ok=True)
@@ -272,19 +296,25 @@ def configure(
     recorder = Recorder(config, store, table)
     with STATE.lock:
         STATE.recorder = recorder
-    if hooks or pause_timeout is not None:
-        _setup_hooks(hooks, pause_timeout)
+    control = control or os.environ.get("AGENTREEL_CONTROL") == "1"
+    if hooks or pause_timeout is not None or control:
+        _setup_hooks(hooks, pause_timeout, control)
     return recorder
 
 
-def _setup_hooks(plugins: Sequence[object], pause_timeout: float | None) -> None:
+def _setup_hooks(plugins: Sequence[object], pause_timeout: float | None, control: bool) -> None:
     # Imported here: the hooks layer builds on this one.
-    from agentreel.hooks import get_manager, register
+    from agentreel.hooks import get_manager, register, start_control
 
     if pause_timeout is not None:
         get_manager().board.timeout = pause_timeout
     for plugin in plugins:
         register(plugin)
+    if control:
+        try:
+            start_control()
+        except Exception as exc:  # the agent runs on without a control channel
+            logger.error("agentreel: the control channel cannot be opened: %s", exc)
 
 
 def _price_table(prices: Mapping[str, Any] | None) -> Any:
@@ -372,3 +402,8 @@ def price_of(model: str | None, tin: int, tout: int, cached: int, reasoning: int
     """What the current recorder's price table says a call costs (None when unknown)."""
     rec = STATE.recorder
     return None if rec is None else rec._cost(model, tin, tout, cached, reasoning)
+
+
+def current_recorder() -> Recorder | None:
+    """The recorder ``configure()`` set up, or None while recording is off."""
+    return STATE.recorder
