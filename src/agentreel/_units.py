@@ -1,15 +1,19 @@
-"""Short forms of numbers and times, and the JSON shapes of usage and errors.
+"""Short forms of numbers and times, and the JSON shapes of sessions, steps, usage, errors.
 
-The command line and the reports print the same figures the same way; they
-live in different layers (reports sit below the command line), so the shared
-forms live here, below both.
+The command line, the reports and the server print the same figures the same
+way and answer with the same JSON; they live in different layers, so the
+shared forms live here, below all of them. The JSON shapes are a public
+interface (scripts and the web UI parse them; docs/cli.md and docs/api.md
+document them): add keys freely, never rename or remove one. Times are ISO
+8601 in UTC, durations milliseconds, costs US dollars.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from agentreel.model import ErrorInfo, TokenUsage
+from agentreel.model import ErrorInfo, SessionSummary, Step, TokenUsage, Totals
 
 __all__ = [
     "ID_PREFIX",
@@ -17,8 +21,11 @@ __all__ = [
     "format_cost",
     "format_tokens",
     "iso_utc",
+    "session_json",
     "short_id",
+    "step_json",
     "tokens_json",
+    "totals_json",
 ]
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -83,3 +90,68 @@ def error_json(error: ErrorInfo | None) -> dict[str, str] | None:
     if error is None:
         return None
     return {"type": error.type, "message": error.message, "traceback": error.traceback}
+
+
+def _ms(ns: int | None) -> float | None:
+    return None if ns is None else round(ns / 1_000_000, 3)
+
+
+def totals_json(totals: Totals) -> dict[str, Any]:
+    return {
+        "steps": totals.steps,
+        "errors": totals.errors,
+        "tokens": tokens_json(totals.usage),
+        "cost": totals.cost,
+    }
+
+
+def session_json(summary: SessionSummary) -> dict[str, Any]:
+    """One session with its totals, as ``ls --json`` prints it and the API answers."""
+    session = summary.session
+    fork = session.forked_from
+    return {
+        "id": session.id,
+        "name": session.name,
+        "project": session.project,
+        "status": str(session.status),
+        "tags": list(session.tags),
+        "metadata": dict(session.metadata),
+        "started_at": iso_utc(session.started_at),
+        "ended_at": iso_utc(session.ended_at),
+        "duration_ms": _ms(session.duration_ns),
+        "steps": summary.step_count,
+        "errors": summary.error_count,
+        "tokens": tokens_json(summary.usage),
+        "cost": summary.cost,
+        "forked_from": None if fork is None else {"session_id": fork.session_id, "step": fork.step},
+        "error": error_json(session.error),
+    }
+
+
+def step_json(
+    step: Step, *, depth: int | None = None, rollup: Totals | None = None
+) -> dict[str, Any]:
+    """One step without its payloads; ``depth`` and ``rollup`` when the caller knows them."""
+    out: dict[str, Any] = {
+        "number": step.number,
+        "parent": step.parent_number,
+        "span_id": step.span_id,
+        "kind": str(step.kind),
+        "name": step.name,
+        "status": str(step.status),
+        "started_at": iso_utc(step.started_at),
+        "ended_at": iso_utc(step.ended_at),
+        "duration_ms": _ms(step.duration_ns),
+        "model": step.model,
+        "tokens": tokens_json(step.usage),
+        "cost": step.cost,
+        "error": error_json(step.error),
+        "attributes": dict(step.attributes),
+        "input_ref": step.input_ref,
+        "output_ref": step.output_ref,
+    }
+    if depth is not None:
+        out["depth"] = depth
+    if rollup is not None:
+        out["rollup"] = totals_json(rollup)
+    return out

@@ -1,0 +1,32 @@
+"""Building the app inside each uvicorn worker process (``agentreel serve --workers N``).
+
+uvicorn starts workers from an import string, so the parent hands the
+database location and the settings over in one environment variable.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from typing import Any
+
+import orjson
+from fastapi import FastAPI
+
+from ._app import create_app
+from ._settings import ServerSettings
+
+ENV_CONFIG = "AGENTREEL_SERVE_CONFIG"
+#: What uvicorn imports in each worker.
+FACTORY = "agentreel.server._factory:app_from_env"
+
+
+def config_env(db: str, settings: ServerSettings) -> str:
+    """The value of :data:`ENV_CONFIG` for a server on ``db`` with ``settings``."""
+    return orjson.dumps({"db": db, "settings": dataclasses.asdict(settings)}).decode()
+
+
+def app_from_env() -> FastAPI:
+    """The app described by :data:`ENV_CONFIG` (set by ``agentreel serve``)."""
+    config: dict[str, Any] = orjson.loads(os.environ[ENV_CONFIG])
+    return create_app(config["db"], settings=ServerSettings(**config["settings"]))
