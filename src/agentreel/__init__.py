@@ -19,6 +19,7 @@ from typing import Any
 from ._version import installed_version as _installed_version
 from .determinism import now, random, uuid4
 from .errors import AgentreelError
+from .hooks import breakpoint, breakpoints, clear_breakpoint, clear_breakpoints
 from .model import Session, SessionSummary, Status, Step, StepKind, TokenUsage
 from .recording import (
     ContextThreadPoolExecutor,
@@ -55,7 +56,11 @@ __all__ = [
     "TokenUsage",
     "__version__",
     "agent",
+    "breakpoint",
+    "breakpoints",
     "carry_context",
+    "clear_breakpoint",
+    "clear_breakpoints",
     "configure",
     "current_session",
     "current_step",

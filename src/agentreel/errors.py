@@ -27,6 +27,10 @@ Packages add their own errors below these, defined where they are used:
     │   └── debugger.PredicateError       a condition with a syntax error (with its column)
     ├── NotFound
     │   └── debugger.UnknownBreakpoint    clearing or enabling a breakpoint that is not set
+    ├── StoreError
+    │   └── remote.RemoteReadError        reading from a store that only sends to a server
+    ├── otel.BadRequest                   an OTLP body that cannot be decoded (status 400 or 415)
+    ├── hooks.ControlError                a live process cannot be reached or refused a request
     └── demo.DemoError                    the demo could not record its sessions
         └── demo.ScriptError              the scripted model has no answer for a request
 

@@ -246,3 +246,57 @@ def test_replay_reproduces_decisions_without_asking_again(reel: Reel) -> None:
     assert outputs == [101, "deleting / is not allowed"]
     new = reel.steps(r.result.new_session_id)
     assert [s.attributes.get("agentreel.decision") for s in new] == ["replace", "veto"]
+
+
+def test_a_fail_closed_decider_that_hangs_keeps_vetoing(reel: Reel) -> None:
+    release = threading.Event()
+    calls: list[str] = []
+
+    class Guard:
+        @hookimpl(timeout=0.2, on_error="veto")
+        def before_tool_call(self, call: Call) -> Any:
+            calls.append(call.name)
+            release.wait(5)
+            return None
+
+    hooks.register(Guard())
+    reasons: list[str] = []
+
+    def run() -> None:
+        for _ in range(2):
+            try:
+                add(1, 1)
+            except StepVetoed as exc:
+                reasons.append(str(exc.reason))
+
+    started = time.monotonic()
+    try:
+        reel.record(run)
+    finally:
+        release.set()
+    assert time.monotonic() - started < 1.5
+    assert RAN == [] and calls == ["add"]  # asked once, then vetoed without asking
+    assert reasons == [
+        "hook Guard.before_tool_call timed out after 0.2 s and fails closed",
+        "hook Guard.before_tool_call was disabled after timing out, and fails closed",
+    ]
+
+
+def test_a_model_calls_messages_are_read_from_its_http_body() -> None:
+    request = {
+        "method": "POST",
+        "url": "https://api.example/v1/chat/completions",
+        "headers": {},
+        "body": {"model": "m", "messages": [{"role": "user", "content": "hi"}]},
+    }
+    call = Call(
+        session_id="s", session_name="n", number=1, parent_number=None, kind="llm",
+        name="openai.chat.completions", input=request,
+    )  # fmt: skip
+    assert call.messages == [{"role": "user", "content": "hi"}]
+    assert call.request == request["body"]
+    plain = Call(
+        session_id="s", session_name="n", number=1, parent_number=None, kind="llm",
+        name="chat", input={"messages": [{"role": "user", "content": "yo"}]},
+    )  # fmt: skip
+    assert plain.messages == [{"role": "user", "content": "yo"}]

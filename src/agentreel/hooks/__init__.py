@@ -7,6 +7,15 @@ entry-point group. Decisions are recorded on the step they concern, and a
 replay of the session reproduces them without calling the hook again.
 """
 
+from ._breakpoints import (
+    LiveBreakpoint,
+    breakpoint,
+    breakpoints,
+    clear_breakpoint,
+    clear_breakpoints,
+)
+from ._channel import ControlHub, Controller
+from ._client import ControlClient, ControlError, LiveProcess, control_dir, live_processes
 from ._decisions import UNSET, Allow, Decision, Pause, Replace, Veto
 from ._events import Call, Outcome, SessionEvent, StepEvent
 from ._manager import DECISION, HookManager, call_of
@@ -20,6 +29,7 @@ from ._registry import (
     reset,
     unregister,
 )
+from ._socket import start_control, stop_control
 from ._spec import DECIDE, OBSERVE, SPECS, WRAP, HookSpec
 
 __all__ = [
@@ -35,10 +45,16 @@ __all__ = [
     "WRAP",
     "Allow",
     "Call",
+    "ControlClient",
+    "ControlError",
+    "ControlHub",
+    "Controller",
     "Decision",
     "HookManager",
     "HookSpec",
     "Impl",
+    "LiveBreakpoint",
+    "LiveProcess",
     "Outcome",
     "Pause",
     "PauseBoard",
@@ -49,11 +65,19 @@ __all__ = [
     "SessionEvent",
     "StepEvent",
     "Veto",
+    "breakpoint",
+    "breakpoints",
     "call_of",
+    "clear_breakpoint",
+    "clear_breakpoints",
+    "control_dir",
     "get_manager",
     "hookimpl",
+    "live_processes",
     "load_entry_points",
     "register",
     "reset",
+    "start_control",
+    "stop_control",
     "unregister",
 ]

@@ -17,16 +17,21 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from agentreel.debugger import BreakpointError, StepFields, UnknownBreakpoint, parse_condition
-from agentreel.debugger import Unknown as _Unknown
+from agentreel.errors import AgentreelError
 from agentreel.model import Status, Step, StepKind
 from agentreel.recording import count_loss
 
 from ._events import Call
 from ._manager import HookManager
 from ._registry import get_manager
+
+if TYPE_CHECKING:
+    from agentreel.debugger import StepFields
+
+# The debugger's condition language is imported on first use, not with
+# agentreel.hooks: a program that never sets a breakpoint does not pay for it.
 
 __all__ = [
     "STEPPED",
@@ -45,7 +50,7 @@ _KINDS = frozenset(k.value for k in StepKind)
 _TREES = 16
 _CAUSED = 1024
 
-Test = Callable[[Call, StepFields], Any]
+Test = Callable[[Call, "StepFields"], Any]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -63,9 +68,11 @@ class LiveBreakpoint:
     tests: tuple[Test, ...] = ()
 
     def matches(self, call: Call, fields: StepFields) -> bool:
+        from agentreel.debugger import Unknown
+
         for test in self.tests:
             outcome = test(call, fields)
-            if isinstance(outcome, _Unknown) or not outcome:
+            if isinstance(outcome, Unknown) or not outcome:
                 return False
         return True
 
@@ -76,6 +83,8 @@ class LiveBreakpoint:
 
 def _step_of(call: Call, depth: int, agent: str | None) -> StepFields:
     """What debugger conditions read, built from a step that has not run yet."""
+    from agentreel.debugger import StepFields
+
     kind = call.kind if call.kind in _KINDS else StepKind.CUSTOM.value
     step = Step(
         session_id=call.session_id,
@@ -104,6 +113,8 @@ def _step_of(call: Call, depth: int, agent: str | None) -> StepFields:
 def _tests(
     spec: str | None, kind: str | None, name: str | None, tool: str | None, when: Any
 ) -> tuple[tuple[Test, ...], str]:
+    from agentreel.debugger import BreakpointError, parse_condition
+
     tests: list[Test] = []
     words: list[str] = []
     if spec is not None:
@@ -147,6 +158,7 @@ class _Breakpoints:
         if manager is not self._manager:  # hooks.reset() made a new manager: start over
             self._manager = manager
             self._items.clear()
+            self._numbers = itertools.count(1)
             self._trees.clear()
             self._caused.clear()
         return manager
@@ -171,11 +183,18 @@ class _Breakpoints:
             self._sync(manager)
         return bp
 
+    def add_spec(self, spec: str, *, owner: str, once: bool = False) -> LiveBreakpoint:
+        """A breakpoint from a spec alone: all a controller may send (data, never code)."""
+        tests, words = _tests(spec, None, None, None, None)
+        return self.add(tests, words, once=once, owner=owner)
+
     def remove(self, number: int) -> LiveBreakpoint:
         with self._lock:
             manager = self._bind()
             bp = self._items.pop(number, None)
             if bp is None:
+                from agentreel.debugger import UnknownBreakpoint
+
                 raise UnknownBreakpoint(number, sorted(self._items))
             self._sync(manager)
         return bp
@@ -281,9 +300,12 @@ def breakpoint(
     tests, words = _tests(spec, kind, name, tool, when)
     bp = live_breakpoints.add(tests, words, once=once or not tests, owner="code")
     if control:
-        from ._channel import start_control  # the channel imports this module
+        from ._socket import start_control  # the channel imports this module
 
-        start_control()
+        try:
+            start_control()
+        except AgentreelError as exc:  # the agent runs on; the pause still times out
+            count_loss("hook_errors", detail=f"the control channel could not start: {exc}")
     return bp
 
 

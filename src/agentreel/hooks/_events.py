@@ -80,8 +80,19 @@ class Call:
     @property
     def messages(self) -> list[JSON]:
         """The chat messages of a model call's request (``[]`` if it has none)."""
-        value = self.input.get("messages") if isinstance(self.input, dict) else None
+        body = self.request
+        value = body.get("messages") if isinstance(body, dict) else None
         return list(value) if isinstance(value, list) else []
+
+    @property
+    def request(self) -> JSON:
+        """A model call's request body: the HTTP body for the openai and anthropic
+        clients (whose step input is the whole request: method, url, headers, body),
+        else the input itself."""
+        value = self.input
+        if isinstance(value, dict) and "method" in value and isinstance(value.get("body"), dict):
+            return value["body"]
+        return value
 
     @property
     def arguments(self) -> dict[str, JSON]:

@@ -31,7 +31,7 @@ def _executor() -> concurrent.futures.ThreadPoolExecutor:
     with _lock:
         if _pool is None:
             _pool = concurrent.futures.ThreadPoolExecutor(
-                max_workers=8, thread_name_prefix="agentreel-hook"
+                max_workers=32, thread_name_prefix="agentreel-hook"
             )
         return _pool
 

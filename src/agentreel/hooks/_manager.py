@@ -83,6 +83,8 @@ class HookManager:
         self._loss = loss or (lambda reason, n=1, detail="": None)
         self._cost = cost
         self.disabled: set[str] = set()
+        #: Fail-closed deciders that timed out: their steps are vetoed from now on.
+        self.closed_out: set[str] = set()
         self.board = PauseBoard(pause_timeout)
         self._observers = ObserverThread(self._lost, self._disable, self.disabled)
         self._by_hook: dict[str, tuple[Impl, ...]] = {}
@@ -249,11 +251,19 @@ class HookManager:
 
     def _ask(self, impl: Impl, call: Call) -> Any:
         """One decider's decision; its failure policy applied if it fails."""
+        if impl.label in self.closed_out:
+            return Veto(f"hook {impl.label} was disabled after timing out, and fails closed")
         try:
             decision = call_limited(impl, call)
         except Overran as exc:
-            self._lost("hook_timeouts", detail=f"decider {exc}; it is disabled")
-            self._disable(impl)
+            if impl.on_error == "veto":
+                # A guard that fails closed must not turn into no guard:
+                # it is not called again, and every step it governs is vetoed.
+                self._lost("hook_timeouts", detail=f"decider {exc}; it now vetoes")
+                self.closed_out.add(impl.label)
+            else:
+                self._lost("hook_timeouts", detail=f"decider {exc}; it is disabled")
+                self._disable(impl)
             return self._failed(impl, f"timed out after {impl.timeout:g} s")
         except Exception as exc:
             self._lost("hook_errors", detail=f"decider {impl.label} raised {exc!r}")
@@ -291,7 +301,8 @@ class HookManager:
             self.step_mode = False
             self.refresh()
             return "stepped to the next step"
-        for check in self.pause_checks:
+        # A copy: a once-breakpoint removes itself while other threads check.
+        for check in tuple(self.pause_checks):
             try:
                 reason = check(call)
             except Exception as exc:

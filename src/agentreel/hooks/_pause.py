@@ -49,6 +49,11 @@ class Paused:
     _done: threading.Event = field(default_factory=threading.Event)
     _resolution: Resolution | None = None
 
+    @property
+    def resolution(self) -> Resolution | None:
+        """How the pause ended (None while it waits)."""
+        return self._resolution
+
     def describe(self) -> dict[str, Any]:
         """The paused step as plain JSON-safe data, for controllers."""
         c = self.call

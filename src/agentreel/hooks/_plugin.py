@@ -6,7 +6,7 @@ import difflib
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from agentreel.errors import HookError
 
@@ -27,8 +27,20 @@ class _Options:
     on_error: str | None
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@overload
+def hookimpl(fn: F, /) -> F: ...
+
+
+@overload
+def hookimpl(*, timeout: float | None = None, on_error: str | None = None) -> Callable[[F], F]: ...
+
+
 def hookimpl(
     fn: Callable[..., Any] | None = None,
+    /,
     *,
     timeout: float | None = None,
     on_error: str | None = None,

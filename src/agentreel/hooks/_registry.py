@@ -81,8 +81,11 @@ def load_entry_points(group: str = ENTRY_POINT_GROUP) -> list[Plugin]:
 
 
 def reset() -> None:
-    """Unregister every plugin and clear breakpoints (for tests)."""
+    """Unregister every plugin, clear breakpoints and close the control channel (for tests)."""
     global _manager
+    from ._socket import stop_control  # the channel builds on this module
+
+    stop_control()
     with _lock:
         _manager = None
         install_hooks(None)
