@@ -34,6 +34,7 @@ RANK = {
     "replay": 5,
     "determinism": 5,
     "detectors": 5,
+    "guards": 5,
     "__init__": 5,
     "testing": 6,
     "reports": 6,

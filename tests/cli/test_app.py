@@ -176,17 +176,21 @@ def test_bugs_are_not_swallowed() -> None:
 
 def test_the_group_registers_every_command() -> None:
     assert sorted(cli.commands) == [
+        "attach",
         "debug",
         "demo",
         "diff",
         "export",
         "import",
+        "keys",
         "ls",
         "postmortem",
         "rca",
         "record",
         "replay",
+        "serve",
         "show",
         "tail",
+        "ui",
     ]
     assert isinstance(cli, click.Group)

@@ -22,18 +22,22 @@ from rich.text import Text
 
 from agentreel.errors import AgentreelError
 
+from ._attach import attach
 from ._context import CliContext
 from ._debug import debug
 from ._demo import demo
 from ._diff import diff_cmd
+from ._keys import keys
 from ._ls import ls
 from ._postmortem import postmortem
 from ._rca import rca
 from ._record import record_cmd
 from ._replay import replay_cmd
+from ._serve import serve
 from ._show import show
 from ._tail import tail
 from ._transfer import export_cmd, import_cmd
+from ._ui_cmd import ui
 
 __all__ = ["AgentreelGroup", "cli"]
 
@@ -144,3 +148,7 @@ cli.add_command(rca)
 cli.add_command(postmortem)
 cli.add_command(record_cmd)
 cli.add_command(replay_cmd)
+cli.add_command(serve)
+cli.add_command(keys)
+cli.add_command(ui)
+cli.add_command(attach)

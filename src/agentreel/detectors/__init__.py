@@ -25,6 +25,7 @@ from ._config import APPLIES_TO, DetectorConfig, Rule
 from ._findings import DETECTORS, KINDS, SEVERITIES, Finding, SessionReport
 from ._fingerprint import FINGERPRINT_VERSION, fingerprint_failure, normalise_message
 from ._recurrence import FailureGroup, recurring_failures
+from ._schema import SchemaCheck, check_arguments
 from ._view import SessionView, load_view
 
 __all__ = [
@@ -37,10 +38,12 @@ __all__ = [
     "FailureGroup",
     "Finding",
     "Rule",
+    "SchemaCheck",
     "SessionReport",
     "SessionView",
     "analyze",
     "analyze_sessions",
+    "check_arguments",
     "fingerprint_failure",
     "load_view",
     "normalise_message",
