@@ -140,3 +140,16 @@ def test_configure_control_makes_the_process_attachable(
         assert found.pid == os.getpid()
     finally:
         agentreel.shutdown()
+
+
+def test_agentreel_break_sets_breakpoints_from_the_environment(
+    home: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("AGENTREEL_BREAK", "tool:run_*; if cost > 0.01 ;kind:nonsense")
+    monkeypatch.delenv("AGENTREEL_CONTROL_DIR", raising=False)
+    agentreel.configure(db=home / "reel.db")
+    try:
+        assert [b.spec for b in agentreel.breakpoints()] == ["tool:run_*", "if cost > 0.01"]
+        assert "AGENTREEL_BREAK 'kind:nonsense' is not a breakpoint" in caplog.text
+    finally:
+        agentreel.shutdown()

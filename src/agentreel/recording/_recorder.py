@@ -221,7 +221,8 @@ def configure(
     step waits for a person before it resumes by itself (default 300 s).
     ``control=True`` (or ``AGENTREEL_CONTROL=1``) opens the local control
     socket at once, so ``agentreel attach`` can reach this process before
-    any breakpoint is set in code (docs/live.md).
+    any breakpoint is set in code; ``AGENTREEL_BREAK`` sets breakpoints
+    (``;``-separated specs) without touching the code (docs/live.md).
 
     Bad arguments raise :class:`~agentreel.errors.ConfigurationError`. A store
     that cannot be opened does not: recording stays off, the failure is logged,
@@ -297,19 +298,29 @@ def configure(
     with STATE.lock:
         STATE.recorder = recorder
     control = control or os.environ.get("AGENTREEL_CONTROL") == "1"
-    if hooks or pause_timeout is not None or control:
-        _setup_hooks(hooks, pause_timeout, control)
+    breaks = [b.strip() for b in os.environ.get("AGENTREEL_BREAK", "").split(";") if b.strip()]
+    if hooks or pause_timeout is not None or control or breaks:
+        _setup_hooks(hooks, pause_timeout, control, breaks)
     return recorder
 
 
-def _setup_hooks(plugins: Sequence[object], pause_timeout: float | None, control: bool) -> None:
+def _setup_hooks(
+    plugins: Sequence[object], pause_timeout: float | None, control: bool, breaks: list[str]
+) -> None:
     # Imported here: the hooks layer builds on this one.
-    from agentreel.hooks import get_manager, register, start_control
+    from agentreel.hooks import breakpoint, get_manager, register, start_control
 
     if pause_timeout is not None:
         get_manager().board.timeout = pause_timeout
     for plugin in plugins:
         register(plugin)
+    for spec in breaks:
+        # AGENTREEL_BREAK="tool:run_tests;if cost > 0.01": breakpoints for a
+        # program that sets none itself (run it, then `agentreel attach`).
+        try:
+            breakpoint(spec)
+        except Exception as exc:
+            logger.error("agentreel: AGENTREEL_BREAK %r is not a breakpoint: %s", spec, exc)
     if control:
         try:
             start_control()
