@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from agentreel.detectors import DetectorConfig, Finding, analyze, recurring_failures
 from agentreel.errors import UnknownSession
+from agentreel.hooks import DECISION
 from agentreel.model import (
     JSON,
     NO_USAGE,
@@ -192,7 +193,9 @@ def build_postmortem(
             if step.usage or step.cost or step.model is not None:
                 models.setdefault(step.model or NO_MODEL, _Sum()).add_step(sid, step)
                 agents.setdefault(agent, _Sum()).add_step(sid, step)
-            if step.kind in _GUARDS:
+            # Guard and hook steps, and any step a hook decided (its decision
+            # is recorded on the step itself: agentreel.hooks).
+            if step.kind in _GUARDS or DECISION in step.attributes:
                 guard_steps += 1
                 vetoed, reason = find_veto(step.attributes)
                 if vetoed:
