@@ -41,8 +41,9 @@ class ObserverThread:
         self._queue: collections.deque[Any] = collections.deque()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
-        #: (impl, monotonic start) of the call in progress, for the watchdog.
-        self._busy: tuple[Impl, float] | None = None
+        #: The observer being called, and when its event's delivery began.
+        self._busy: Impl | None = None
+        self._since = 0.0
         self._generation = 0
         # Counted with itertools.count, whose next() is atomic under the GIL:
         # agents on many threads put events without taking a lock.
@@ -82,9 +83,9 @@ class ObserverThread:
 
     def _watch(self) -> None:
         busy = self._busy
-        if busy is None or time.monotonic() - busy[1] <= busy[0].timeout:
+        if busy is None or time.monotonic() - self._since <= busy.timeout:
             return
-        impl = busy[0]
+        impl = busy
         with self._lock:
             if self._busy is not busy:
                 return
@@ -100,6 +101,7 @@ class ObserverThread:
 
     def _loop(self, generation: int) -> None:
         queue = self._queue
+        disabled = self._disabled
         while generation == self._generation:
             try:
                 item = queue.popleft()
@@ -115,10 +117,13 @@ class ObserverThread:
                 self._loss("hook_errors", detail=f"building a hook event failed: {exc!r}")
                 self._delivered += 1
                 continue
+            # One clock read per event, not per observer: the watchdog blames
+            # the observer running now once the event has taken too long.
+            self._since = time.monotonic()
             for impl in impls:
-                if impl.label in self._disabled:
+                if impl.label in disabled:
                     continue
-                self._busy = (impl, time.monotonic())
+                self._busy = impl
                 try:
                     if impl.is_async:
                         _asyncio().run(impl.fn(event))
@@ -128,7 +133,7 @@ class ObserverThread:
                     self._loss("hook_errors", detail=f"observer {impl.label} raised {exc!r}")
                 if generation != self._generation:
                     return  # declared stuck while we were in it; a new thread took over
-                self._busy = None
+            self._busy = None
             self._delivered += 1
 
     def close(self) -> None:
