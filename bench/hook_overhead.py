@@ -100,8 +100,12 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     best: dict[str, tuple[float, float]] = {}
-    for _ in range(args.repeat):
-        for name, setup in CONFIGS.items():
+    names = list(CONFIGS)
+    for round_ in range(args.repeat):
+        # A different order each round: whichever runs first pays for warming up.
+        order = names[round_ % len(names) :] + names[: round_ % len(names)]
+        for name in order:
+            setup = CONFIGS[name]
             steps = args.steps if "decider" not in name else max(1, args.steps // 10)
             agent, total = _round(setup, steps)
             old = best.get(name)
@@ -114,7 +118,7 @@ def main() -> None:
             "agent_overhead_us": round(agent - base_agent, 2),
             "total_overhead_us": round(total - base_total, 2),
         }
-        for name, (agent, total) in best.items()
+        for name, (agent, total) in sorted(best.items(), key=lambda kv: names.index(kv[0]))
     }
     if args.json:
         print(json.dumps(rows, indent=2))
