@@ -11,6 +11,12 @@ times; the median is reported.
 
     python bench/record_overhead.py                 # the comparison
     python bench/record_overhead.py --rss 1000000   # peak RSS growth over 1M steps
+    python bench/record_overhead.py --baseline-src /tmp/old/src   # before/after
+
+``--baseline-src`` adds a variant that records with the ``agentreel`` package
+found in another source tree (say, ``git archive HEAD src | tar -x -C
+/tmp/old``), in the same rounds as the others: on a shared machine only
+figures from one run compare.
 
 Prints a table; ``--json`` prints the figures as JSON.
 """
@@ -167,12 +173,21 @@ def _child(variant: str, n: int) -> None:
     print(json.dumps(result))
 
 
-def _spawn(variant: str, n: int) -> object:
+BASELINE = "agentreel-baseline"
+
+
+def _spawn(variant: str, n: int, baseline_src: str | None = None) -> object:
+    env = None
+    if variant == BASELINE:
+        # The other tree comes first on sys.path, ahead of the installed package.
+        env = {**os.environ, "PYTHONPATH": os.path.abspath(baseline_src or "")}
+        variant = "agentreel"
     out = subprocess.run(
         [sys.executable, __file__, "--child", variant, "--steps", str(n)],
         check=True,
         capture_output=True,
         text=True,
+        env=env,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -183,6 +198,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--rss", type=int, metavar="STEPS", help="measure peak RSS growth")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--baseline-src",
+        metavar="DIR",
+        help="also record with the agentreel package under DIR (another checkout's src/)",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -193,10 +213,14 @@ def main() -> None:
         print(json.dumps(marks) if args.json else marks)
         return
     variants = ["bare", "agentreel", "agentreel-noredact", "otel"]
+    if args.baseline_src:
+        if not os.path.isdir(os.path.join(args.baseline_src, "agentreel")):
+            raise SystemExit(f"--baseline-src: no agentreel package under {args.baseline_src}")
+        variants.insert(2, BASELINE)
     runs: dict[str, list[float]] = {v: [] for v in variants}
     for _ in range(args.rounds):
         for v in variants:
-            seconds = _spawn(v, args.steps)
+            seconds = _spawn(v, args.steps, args.baseline_src)
             assert isinstance(seconds, float)
             runs[v].append(seconds / (args.steps - args.steps % DEPTH) * 1e6)
     result = {v: statistics.median(us) for v, us in runs.items()}
@@ -208,6 +232,8 @@ def main() -> None:
         lo, hi = min(runs[v]), max(runs[v])
         print(f"  {v:<19} {result[v]:8.2f}   (min {lo:.2f}, max {hi:.2f})")
     print(f"  agentreel / otel = {result['agentreel'] / result['otel']:.2f}")
+    if args.baseline_src:
+        print(f"  baseline / otel  = {result[BASELINE] / result['otel']:.2f}")
 
 
 if __name__ == "__main__":

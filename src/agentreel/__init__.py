@@ -20,7 +20,7 @@ from ._version import installed_version as _installed_version
 from .determinism import now, random, uuid4
 from .errors import AgentreelError
 from .hooks import breakpoint, breakpoints, clear_breakpoint, clear_breakpoints
-from .model import Session, SessionSummary, Status, Step, StepKind, TokenUsage
+from .model import Plan, PlanStep, Session, SessionSummary, Status, Step, StepKind, TokenUsage
 from .recording import (
     ContextThreadPoolExecutor,
     SessionHandle,
@@ -31,6 +31,7 @@ from .recording import (
     current_session,
     current_step,
     event,
+    executing,
     flush,
     llm,
     plan,
@@ -46,6 +47,8 @@ from .replay import replay
 __all__ = [
     "AgentreelError",
     "ContextThreadPoolExecutor",
+    "Plan",
+    "PlanStep",
     "Session",
     "SessionHandle",
     "SessionSummary",
@@ -65,6 +68,7 @@ __all__ = [
     "current_session",
     "current_step",
     "event",
+    "executing",
     "flush",
     "llm",
     "now",

@@ -184,6 +184,7 @@ def test_the_group_registers_every_command() -> None:
         "import",
         "keys",
         "ls",
+        "plan",
         "postmortem",
         "rca",
         "record",

@@ -50,7 +50,7 @@ def test_a_debugging_session_through_a_pipe(
         "continue",
         "print context",
         "list",
-        "goto 2",
+        "goto 3",
         "continue",
         "c",
         "c",
@@ -81,7 +81,7 @@ def test_a_debugging_session_through_a_pipe(
         "#6 tool run_tests",
         "#6 tool run_tests",
         "#6 tool run_tests",
-        "#2 plan plan",
+        "#3 plan plan",
         "#6 tool run_tests",
         "#18 tool run_tests",
         "#19 llm chat.completions.create",
@@ -114,9 +114,9 @@ def test_a_debugging_session_through_a_pipe(
     assert len(listing) == 11
     assert listing[0].split()[:3] == ["1", "agent", "planner"]
     assert ">B  6  tool         run_tests  error: ModuleNotFoundError" in listing[5]
-    assert listing[1].startswith(" B  2  plan         plan")
+    assert listing[2].startswith(" B  3  plan         plan")
 
-    # From step 2 (which breakpoint 2 matches), continue goes on to the next match.
+    # From step 3 (which breakpoint 2 matches), continue goes on to the next match.
     assert found[10].lines[0] == "Breakpoint 1: tool:run_tests"
     assert found[11].lines[0] == "Breakpoint 1: tool:run_tests"
     assert found[11].lines[1].startswith("> #18 tool run_tests  error")

@@ -39,13 +39,20 @@ def test_every_session_is_planner_then_the_planned_agents(demo: Demo) -> None:
         plan = payload(demo.store, plan_step.output_ref)
         planned = [(s["id"], s["agent"]) for s in plan["steps"]]
         assert [s["id"] for s in plan["steps"]] == [f"s{i}" for i in range(1, len(planned) + 1)]
-        assert all(s["task"] for s in plan["steps"])
+        assert all(s["description"] for s in plan["steps"])
         agents = recorded.by_kind(StepKind.AGENT)
         assert agents[0].name == "planner"
         assert [(a.attributes["plan_step"], a.name) for a in agents[1:]] == planned
-        # The plan is made by a model call inside the plan step.
-        (call,) = [s for s in recorded.steps if s.parent_number == plan_step.number]
-        assert call.kind is StepKind.LLM
+        # The planner asks the model, then records the plan (agentreel.plan),
+        # which the planned agents carry out (agentreel.executing).
+        call, recorded_plan = [s for s in recorded.steps if s.parent_number == agents[0].number]
+        assert (call.kind, recorded_plan) == (StepKind.LLM, plan_step)
+        assert payload(demo.store, plan_step.input_ref) == plan
+        for agent in agents[1:]:
+            assert agent.attributes["agentreel.plan"] == plan_step.number
+            inside = [s for s in recorded.steps if s.parent_number == agent.number]
+            assert inside
+            assert all(s.attributes["plan_step"] == agent.attributes["plan_step"] for s in inside)
 
 
 def test_the_plan_of_the_clean_run_lists_investigate_fix_verify(demo: Demo) -> None:

@@ -29,6 +29,7 @@ from ._demo import demo
 from ._diff import diff_cmd
 from ._keys import keys
 from ._ls import ls
+from ._plan import plan_cmd
 from ._postmortem import postmortem
 from ._rca import rca
 from ._record import record_cmd
@@ -152,3 +153,4 @@ cli.add_command(serve)
 cli.add_command(keys)
 cli.add_command(ui)
 cli.add_command(attach)
+cli.add_command(plan_cmd)

@@ -1,12 +1,21 @@
-"""``agentreel ls``: the recorded sessions, newest first."""
+"""``agentreel ls``: the recorded sessions, newest first, from the reel or a server.
+
+With ``--server URL`` the sessions come from an ``agentreel serve``'s
+``/api/sessions`` instead of the local database: the same filters, columns
+and ``--json`` shape (the API answers with the same session JSON); the
+reading is in ``_ls_server``.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 import click
 from rich import box
 from rich.table import Table
 from rich.text import Text
 
+from agentreel._units import iso_utc
 from agentreel.model import SessionSummary, Status
 from agentreel.storage import SessionFilter
 
@@ -21,6 +30,7 @@ from ._format import (
     parse_since,
 )
 from ._jsonout import print_json, session_json
+from ._ls_server import fetch_sessions, summary_from_json
 from ._style import STATUS_STYLE, short_id
 
 __all__ = ["ls", "sessions_table"]
@@ -130,6 +140,19 @@ def sessions_table(
     help="Show at most this many sessions.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option(
+    "--server",
+    metavar="URL",
+    envvar="AGENTREEL_SERVER",
+    help="List the sessions of an `agentreel serve` at URL instead of the local reel "
+    "[env: AGENTREEL_SERVER].",
+)
+@click.option(
+    "--api-key",
+    metavar="KEY",
+    envvar="AGENTREEL_API_KEY",
+    help="The API key, for a server running with --auth [env: AGENTREEL_API_KEY].",
+)
 def ls(
     name: str | None,
     tags: tuple[str, ...],
@@ -138,6 +161,8 @@ def ls(
     since: str | None,
     limit: int,
     as_json: bool,
+    server: str | None,
+    api_key: str | None,
 ) -> None:
     """List recorded sessions, newest first."""
     cli = get_context()
@@ -148,6 +173,29 @@ def ls(
             since_ns = parse_since(since, now_ns, cli.tz)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--since") from None
+    if server:
+        query: dict[str, Any] = {"name": name, "tag": list(tags), "status": status,
+                                 "project": project, "since": iso_utc(since_ns)}  # fmt: skip
+        rows, total = fetch_sessions(server, api_key, query, limit)
+        truncated = total > len(rows)
+        console = cli.console
+        if as_json:
+            print_json(console, {"sessions": rows, "truncated": truncated})
+        elif not rows:
+            filtered = any(v for v in query.values())
+            console.print(
+                "No sessions match these filters."
+                if filtered
+                else Text(f"No sessions on the server at {server} yet.")
+            )
+        else:
+            summaries = [summary_from_json(r) for r in rows]
+            console.print(sessions_table(summaries, cli, now_ns, width=console.width))
+            if truncated:
+                console.print(
+                    Text(f"Showing the newest {limit}; use --limit to see more.", style="dim")
+                )
+        return
     store = cli.open_store()
     wanted = SessionFilter(
         name=name,

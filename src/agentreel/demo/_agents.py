@@ -1,8 +1,12 @@
 """The demo's agents: a planner that writes a plan and workers that carry it out.
 
 They are ordinary agent code instrumented with agentreel, the way a user's
-agent would be: each agent is an ``agent`` step, the plan a ``plan`` step,
-each model call an ``llm`` step and each tool call a ``tool`` step. Tools
+agent would be: each agent is an ``agent`` step, each model call an ``llm``
+step and each tool call a ``tool`` step. The planner records its plan with
+``agentreel.plan`` (a ``plan`` step, where ``before_plan`` hooks may approve,
+edit or reject it) and the workers carry out the approved plan, each inside
+``agentreel.executing(plan_step)``, so that every step says which planned
+step it serves and ``agentreel plan ID`` can compare the two. Tools
 really act on the virtual repository, and a tool that fails raises, is
 recorded as a failed step, and its error is handed back to the model as the
 tool's answer, as agent frameworks do.
@@ -16,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import agentreel
+from agentreel.model import InvalidPlan, Plan, PlanStep
 
 from ._checker import TestReport
 from ._model import Message, ScriptedModel
@@ -24,8 +29,6 @@ from ._repo import VirtualRepo
 __all__ = [
     "AGENTS",
     "AgentSpec",
-    "Plan",
-    "PlanStep",
     "TaskFailed",
     "Toolbox",
     "make_plan",
@@ -54,19 +57,6 @@ class TaskFailed(RuntimeError):
 
     # Recorded errors name the class by module; name the public one, not ours.
     __module__ = "agentreel.demo"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PlanStep:
-    id: str
-    agent: str
-    task: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Plan:
-    goal: str
-    steps: tuple[PlanStep, ...]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -212,47 +202,49 @@ class Toolbox:
         return result if isinstance(result, str) else json.dumps(result)
 
 
-def _parse_plan(text: str) -> Plan:
-    try:
-        data = json.loads(text)
-        steps = tuple(
-            PlanStep(id=str(s["id"]), agent=str(s["agent"]), task=str(s["task"]))
-            for s in data["steps"]
-        )
-        plan = Plan(goal=str(data["goal"]), steps=steps)
-    except (ValueError, KeyError, TypeError) as exc:
-        raise TaskFailed(f"the planner's answer is not a plan: {exc}") from None
-    unknown = sorted({s.agent for s in plan.steps} - AGENTS.keys())
-    if unknown or not plan.steps:
-        raise TaskFailed(f"the plan names no steps or unknown agents: {unknown}")
+def _check_plan(plan: Plan) -> Plan:
+    unknown = sorted({str(s.agent) for s in plan.steps if s.agent not in AGENTS})
+    if unknown:
+        raise TaskFailed(f"the plan names unknown agents: {unknown}")
     return plan
 
 
+def _parse_plan(text: str) -> Plan:
+    try:
+        return _check_plan(Plan.from_json(json.loads(text)))
+    except (ValueError, InvalidPlan) as exc:
+        raise TaskFailed(f"the planner's answer is not a plan: {exc}") from None
+
+
 def make_plan(model: ScriptedModel, model_name: str, task: str, repo: VirtualRepo) -> Plan:
-    """The planner agent: one model call, recorded as a ``plan`` step whose output is the plan."""
+    """The planner agent: one model call for the plan, then ``agentreel.plan`` records it.
+
+    Hooks decide on the plan when it is recorded: the plan returned is the
+    approved one (edited, if a hook edited it); a rejected plan raises
+    :class:`~agentreel.errors.StepVetoed`.
+    """
     files = sorted(repo.files)
     with agentreel.step("agent", "planner", input={"task": task}) as agent:
-        with agentreel.step("plan", "plan", input={"task": task, "files": files}) as step:
-            prompt = f"Task: {task}\n\nFiles in the repository:\n" + "\n".join(files)
-            response = model.messages_create(
-                model=model_name,
-                max_tokens=1024,
-                system=PLANNER_SYSTEM,
-                messages=[{"role": "user", "content": prompt}],
-            )
-            plan = _parse_plan(response["content"][0]["text"])
-            step.set_output(plan)
+        prompt = f"Task: {task}\n\nFiles in the repository:\n" + "\n".join(files)
+        response = model.messages_create(
+            model=model_name,
+            max_tokens=1024,
+            system=PLANNER_SYSTEM,
+            messages=[{"role": "user", "content": prompt}],
+        )
+        # An edited plan must still name agents the demo has.
+        plan = _check_plan(agentreel.plan(_parse_plan(response["content"][0]["text"])))
         agent.set_output({"goal": plan.goal, "steps": [s.id for s in plan.steps]})
     return plan
 
 
 def _brief(task: str, plan: Plan, step: PlanStep, notes: list[str], repo: VirtualRepo) -> str:
     lines = [f"Task: {task}", "", "Plan:"]
-    lines += [f"  {s.id} ({s.agent}): {s.task}" for s in plan.steps]
-    lines += ["", f"Your step is {step.id}: {step.task}"]
+    lines += [f"  {s.id} ({s.agent}): {s.description}" for s in plan.steps]
+    lines += ["", f"Your step is {step.id}: {step.description}"]
     if notes:
         lines += ["", "Reports of the earlier steps:", *notes]
-    if AGENTS[step.agent].paste_repo:
+    if AGENTS[str(step.agent)].paste_repo:
         lines += ["", "The whole repository, for context:", "", repo.dump()]
     return "\n".join(lines)
 
@@ -261,14 +253,11 @@ def run_worker(
     model: ScriptedModel, model_name: str, toolbox: Toolbox, brief: str, step: PlanStep
 ) -> str:
     """One worker agent: ask the model, run the tools it asks for, until it answers."""
-    spec = AGENTS[step.agent]
-    schemas = [tool_schema(name) for name in spec.tools]
-    with agentreel.step(
-        "agent",
-        step.agent,
-        input={"plan_step": step.id, "task": step.task},
-        attributes={"plan_step": step.id},
-    ) as agent:
+    name = str(step.agent)
+    spec = AGENTS[name]
+    schemas = [tool_schema(tool) for tool in spec.tools]
+    brief_input = {"plan_step": step.id, "task": step.description}
+    with agentreel.executing(step), agentreel.step("agent", name, input=brief_input) as agent:
         messages: list[Message] = [
             {"role": "system", "content": spec.system},
             {"role": "user", "content": brief},
@@ -285,13 +274,13 @@ def run_worker(
                 agent.set_output(report)
                 if spec.must_pass and not toolbox.tests_green:
                     raise TaskFailed(
-                        f"{step.id} ({step.agent}): the tests still fail: {toolbox.last_tests}"
+                        f"{step.id} ({name}): the tests still fail: {toolbox.last_tests}"
                     )
                 return report
             for call in calls:
                 answer = toolbox.call(call["function"]["name"], call["function"]["arguments"])
                 messages.append({"role": "tool", "tool_call_id": call["id"], "content": answer})
-        raise TaskFailed(f"{step.id} ({step.agent}): no answer after {MAX_TURNS} model calls")
+        raise TaskFailed(f"{step.id} ({name}): no answer after {MAX_TURNS} model calls")
 
 
 def run_task(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 
 import agentreel
+from agentreel import hooks
+from agentreel.guards import Budget
 from agentreel.storage import Store, open_store
 
 from ._agents import TaskFailed, run_task
@@ -12,10 +14,21 @@ from ._model import DemoError, ScriptedModel
 from ._repo import VirtualRepo
 from ._scenarios import SCENARIOS, Scenario
 
-__all__ = ["record_scenario", "run_demo"]
+__all__ = ["BUDGET_NAME", "DEMO_BUDGET", "budget_guard", "record_scenario", "run_demo"]
 
 #: Recorder counters that mean part of the demo never reached the store.
 _LOSSES = ("dropped_queue_full", "dropped_shutdown", "encode_errors", "write_errors")
+#: The demo's cost limit per session, in USD: well above what its sessions
+#: spend (the cost spike included), as a production agent's budget would be.
+DEMO_BUDGET = 0.10
+#: The name the demo registers its budget guard under.
+BUDGET_NAME = "agentreel-demo-budget"
+
+
+def budget_guard() -> Budget:
+    """The guard the demo's agents run under: a model call that would take the
+    session over :data:`DEMO_BUDGET` is vetoed before it is made."""
+    return Budget(max_cost_per_session=DEMO_BUDGET)
 
 
 def record_scenario(scenario: Scenario) -> str:
@@ -56,10 +69,12 @@ def run_demo(target: str | os.PathLike[str] | Store) -> list[str]:
     # store it cannot open and records nothing, but the demo must say why.
     store = open_store(target, create=True) if isinstance(target, str | os.PathLike) else target
     agentreel.configure(store=store)
+    hooks.register(budget_guard(), name=BUDGET_NAME)
     try:
         ids = [record_scenario(scenario) for scenario in SCENARIOS]
         flushed = agentreel.flush()
     finally:
+        hooks.unregister(BUDGET_NAME)
         agentreel.shutdown()
     stats = agentreel.stats()  # the counters of the recorder just shut down
     lost = {name: stats.get(name, 0) for name in _LOSSES if stats.get(name, 0)}

@@ -6,8 +6,10 @@ the recorder the command set up; run alone it configures agentreel on
 ``--db`` and shuts it down at the end. ``--variant NAME`` changes the agent a
 little, so that a replay of an unchanged recording shows a divergence.
 
-The exit code is 0 when the agents finished their task and 1 when they gave up,
-as a real agent program would say it.
+The agents run under the demo's budget guard, and a plan or model call that a
+hook vetoes (or a person skips at a breakpoint) stops them as giving up does.
+The exit code is 0 when the agents finished their task and 1 when they gave up
+or were stopped, as a real agent program would say it.
 """
 
 from __future__ import annotations
@@ -19,11 +21,14 @@ import sys
 from collections.abc import Callable, Sequence
 
 import agentreel
+from agentreel import hooks
 from agentreel.bootstrap import ENV_MANAGED
+from agentreel.errors import StepVetoed
 
 from ._agents import TaskFailed, run_task
 from ._model import Reply, ScriptedModel
 from ._repo import VirtualRepo
+from ._run import BUDGET_NAME, budget_guard
 from ._scenarios import SCENARIOS, Scenario
 
 __all__ = ["VARIANTS", "main", "run_scenario"]
@@ -101,12 +106,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     managed = os.environ.get(ENV_MANAGED) == "1"
     if not managed:
         agentreel.configure(db=args.db)
+    hooks.register(budget_guard(), name=BUDGET_NAME)
     try:
         reports = run_scenario(scenario)
     except TaskFailed as exc:
         print(f"{scenario.name}: the agents gave up: {exc}")
         return 1
+    except StepVetoed as exc:
+        print(f"{scenario.name}: the agents were stopped: {exc}")
+        return 1
     finally:
+        hooks.unregister(BUDGET_NAME)
         if not managed:
             agentreel.shutdown()
     print(f"{scenario.name}: done")

@@ -5,6 +5,7 @@ digest. ``FORMAT_VERSION`` is the version of this model as written to reel
 files and databases.
 """
 
+from ._plan import InvalidPlan, Plan, PlanStep
 from ._session import DEFAULT_PROJECT, Session, SessionSummary
 from ._step import Step, StepRow
 from ._tree import StepTree, Totals, agent_totals, rollup, session_totals
@@ -21,6 +22,9 @@ __all__ = [
     "NO_USAGE",
     "ErrorInfo",
     "ForkRef",
+    "InvalidPlan",
+    "Plan",
+    "PlanStep",
     "Session",
     "SessionSummary",
     "Status",

@@ -1,9 +1,10 @@
 """Recording: the SDK hot path (sessions, steps, decorators, the background writer)."""
 
-from ._api import agent, event, llm, plan, retrieval, session, step, tool
+from ._api import agent, event, llm, retrieval, session, step, tool
 from ._context import ContextThreadPoolExecutor, carry_context, current_session, current_step
 from ._intercept import Answer, Hooks, Interceptor
 from ._live import NoopSession, NoopStep, SessionHandle, StepHandle
+from ._plan import PLAN_NUMBER, PLAN_STEP, PlanApi, executing, plan
 from ._recorder import (
     Recorder,
     RecorderConfig,
@@ -20,12 +21,15 @@ from ._redact import MASK, Redactor
 
 __all__ = [
     "MASK",
+    "PLAN_NUMBER",
+    "PLAN_STEP",
     "Answer",
     "ContextThreadPoolExecutor",
     "Hooks",
     "Interceptor",
     "NoopSession",
     "NoopStep",
+    "PlanApi",
     "Recorder",
     "RecorderConfig",
     "Redactor",
@@ -39,6 +43,7 @@ __all__ = [
     "current_session",
     "current_step",
     "event",
+    "executing",
     "flush",
     "install_hooks",
     "llm",

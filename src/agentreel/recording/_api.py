@@ -279,7 +279,6 @@ class _StepDecorator:
 
 
 agent = _StepDecorator(StepKind.AGENT)
-plan = _StepDecorator(StepKind.PLAN)
 tool = _StepDecorator(StepKind.TOOL)
 llm = _StepDecorator(StepKind.LLM)
 retrieval = _StepDecorator(StepKind.RETRIEVAL)

@@ -25,6 +25,11 @@ current_step_var: contextvars.ContextVar[StepHandle | None] = contextvars.Contex
 current_session_var: contextvars.ContextVar[SessionHandle | None] = contextvars.ContextVar(
     "agentreel_session", default=None
 )
+#: Attributes every step started in this context gets, unless it sets them
+#: itself: ``agentreel.executing`` names the plan step being carried out.
+step_marks_var: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
+    "agentreel_step_marks", default=None
+)
 
 
 def current_step() -> StepHandle | None:

@@ -9,9 +9,10 @@ in any state: calls on a finished step are ignored, never raised.
 from __future__ import annotations
 
 import itertools
+import os
 import time
 import traceback
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from contextvars import Token
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -20,7 +21,7 @@ from agentreel.errors import AgentreelError
 from agentreel.model import JSON, ErrorInfo, ForkRef, Status, StepKind
 from agentreel.payloads import jsonable
 
-from ._context import current_session_var, current_step_var
+from ._context import current_session_var, current_step_var, step_marks_var
 from ._intercept import Answer, Interceptor
 
 if TYPE_CHECKING:
@@ -34,6 +35,38 @@ _OK = Status.OK
 _ERROR = Status.ERROR
 _time_ns = time.time_ns
 MAX_TRACEBACK = 20_000
+_NO_SPAN = "0" * 16  # OpenTelemetry forbids the all-zero span id
+
+
+def _span_batch() -> Iterator[str]:
+    hexed = os.urandom(8 * 512).hex()
+    return iter([s for i in range(0, len(hexed), 16) if (s := hexed[i : i + 16]) != _NO_SPAN])
+
+
+# Span ids are drawn ready-formatted from a pool of random ones: taking one is
+# a next() on a list iterator, atomic under the GIL, so threads need no lock
+# and never get the same id; formatting an int as 16 hex digits would cost
+# more than everything else a step start does.
+_span_ids: Iterator[str] = iter(())
+
+
+def new_span_id() -> str:
+    """A random non-zero 64-bit span id as 16 hex digits, from the pool."""
+    global _span_ids
+    span = next(_span_ids, "")
+    while not span:  # the pool is empty: refill it (two threads may both do it)
+        _span_ids = _span_batch()
+        span = next(_span_ids, "")
+    return span
+
+
+def _forget_span_ids() -> None:
+    # A forked child must not hand out the ids its parent's pool still holds.
+    global _span_ids
+    _span_ids = iter(())
+
+
+os.register_at_fork(after_in_child=_forget_span_ids)
 
 
 def error_info(exc: BaseException) -> ErrorInfo:
@@ -226,7 +259,7 @@ class StepHandle:
         self.status = _RUNNING
         self.ended_at: int | None = None
         self.number = 0
-        self._span = 0
+        self._span = ""
         self._queued = False
         self.started_at = 0
         self.parent: StepHandle | None = None
@@ -300,11 +333,16 @@ class StepHandle:
             session = self._rec.implicit_session(self.name)
         self.parent = parent if parent is not None and parent.session is session else None
         self.session = session
-        # itertools.count and a tuple iterator advance atomically under the GIL,
+        marks = step_marks_var.get()
+        if marks is not None:  # inside agentreel.executing(): the plan step carried out
+            attributes = self.attributes
+            for key, value in marks.items():
+                attributes.setdefault(key, value)
+        # itertools.count and a list iterator advance atomically under the GIL,
         # so concurrent threads get distinct numbers and span ids without a lock.
         self.number = next(session._counter)
         rec = self._rec
-        self._span = next(rec._span_pool, 0) or rec.new_span_int()
+        self._span = next(_span_ids, "") or new_span_id()
         self.started_at = _time_ns()
         self._token = current_step_var.set(self)
         self._queued = True
@@ -413,7 +451,7 @@ class StepHandle:
     @property
     def span_id(self) -> str:
         """The step's 16-hex-digit OpenTelemetry span id ("" before it starts)."""
-        return f"{self._span:016x}" if self._span else ""
+        return self._span
 
     @property
     def step_kind(self) -> StepKind:

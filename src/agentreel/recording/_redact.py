@@ -14,10 +14,12 @@ found; structured data with a sensitive key name is the reliable path.
 
 Scanning every stored string with a regular expression costs about 6 ns per
 character in CPython, which would be most of the recorder's budget for a step
-with a 1 KB attribute. Every pattern above needs either a run of at least 16
-token characters or an ``@``, so a string is first mapped to two classes with
+with a 1 KB attribute. Every token pattern above needs a run of at least 15
+token characters (the shortest, a Slack token, is ``xoxb-`` and ten more; a
+PEM key is found by its base64 body, whose lines are 64 characters), and a
+URL password needs an ``@``; so a string is first mapped to two classes with
 ``bytes.translate`` and searched for such a run (about 1 ns per character);
-only strings that pass this test meet the regular expression.
+only strings that pass this test meet the regular expressions.
 """
 
 from __future__ import annotations
@@ -56,19 +58,25 @@ _TOKEN_CHARS = frozenset((string.ascii_letters + string.digits + "_-+/=.~").enco
 #: bytes.translate table: token characters become "a", everything else " ".
 TOKEN_CLASSES = _CLASSES = bytes(ord("a") if i in _TOKEN_CHARS else ord(" ") for i in range(256))
 #: What a secret-shaped run of token characters looks like after translation.
-TOKEN_RUN = _RUN = b"a" * 16
-_MIN_LEN = 16
+TOKEN_RUN = _RUN = b"a" * 15
+#: The shortest text any pattern matches ("a://b:c@", a URL password).
+_MIN_LEN = 8
 
 
 def _may_hold_secret(text: str) -> bool:
     if "@" in text:
         return True
-    return text.encode("utf-8", "surrogatepass").translate(_CLASSES).find(_RUN) >= 0
+    return (
+        len(text) >= len(_RUN)
+        and text.encode("utf-8", "surrogatepass").translate(_CLASSES).find(_RUN) >= 0
+    )
 
 
 def may_hold_secret_bytes(data: bytes) -> bool:
     """The same test as for strings, on UTF-8 or JSON bytes."""
-    return b"@" in data or data.translate(_CLASSES).find(_RUN) >= 0
+    # 64 is "@": ``b"@" in data`` would first try b"@" as an int and pay for
+    # the TypeError that raises and clears.
+    return 64 in data or data.translate(_CLASSES).find(_RUN) >= 0
 
 
 def _mask(match: re.Match[str]) -> str:

@@ -61,7 +61,6 @@ class Writer:
         self._redactor = redactor
         self._cost = cost
         self._sensitive: dict[tuple[str, ...], bool] = {}
-        self._last_span: tuple[int, str] = (0, "")
         self._queue: deque[Any] = deque()
         self._queue_size = queue_size
         self._batch_size = batch_size
@@ -189,23 +188,17 @@ class Writer:
         attrs = self._attributes(h.attributes) if h.attributes else _EMPTY
         parent = h.parent
         session = h.session
-        span = f"{h._span:016x}"
         if parent is None:
             parent_span = session.parent_span_id if session is not None else None
-        elif parent._span == self._last_span[0]:
-            # Rows come in start order, so a step's parent is very often the
-            # row built just before it: reuse its formatted id.
-            parent_span = self._last_span[1]
         else:
-            parent_span = f"{parent._span:016x}"
-        self._last_span = (h._span, span)
+            parent_span = parent._span
         # tuple.__new__ skips the NamedTuple's Python-level __new__ (half the cost).
         return _new_row(
             StepRow,
             (
                 session.id if session is not None else "",
                 h.number,
-                span,
+                h._span,
                 parent.number if parent is not None else None,
                 parent_span,
                 h.kind,
@@ -286,7 +279,10 @@ class Writer:
                 isinstance(k, str) and redactor.is_sensitive_key(k) for k in keys
             )
         # may_hold_secret_bytes(), inlined: this line runs for every step.
-        if not hidden and b"@" not in data and data.translate(_CLASSES).find(_RUN) < 0:
+        # ``64 in`` rather than ``b"@" in``: bytes.__contains__ first tries its
+        # argument as an int, and for a bytes argument that costs a raised and
+        # cleared TypeError, more than the search itself.
+        if not hidden and 64 not in data and data.translate(_CLASSES).find(_RUN) < 0:
             return data
         clean = redactor.value(orjson.loads(data))
         if redactor.count:

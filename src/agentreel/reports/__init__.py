@@ -33,14 +33,25 @@ from ._model import (
     Verdict,
     Veto,
 )
+from ._plan_render import PLAN_FORMAT, plan_json, plan_markdown
+from ._plan_report import (
+    AddedStep,
+    PlanCheck,
+    PlannedOutcome,
+    PlanReport,
+    Reordered,
+    build_plan_report,
+)
 from ._postmortem import ANALYSIS_LIMIT, SCAN_LIMIT, build_postmortem
 from ._rca import build_rca
 
 __all__ = [
     "ANALYSIS_LIMIT",
+    "PLAN_FORMAT",
     "POSTMORTEM_FORMAT",
     "RCA_FORMAT",
     "SCAN_LIMIT",
+    "AddedStep",
     "Bucket",
     "Cause",
     "CauseMatch",
@@ -49,17 +60,24 @@ __all__ = [
     "FailingStep",
     "ModelContext",
     "NextCommand",
+    "PlanCheck",
+    "PlanReport",
+    "PlannedOutcome",
     "PostmortemReport",
     "RcaReport",
     "RecurrenceHit",
     "RecurringFailure",
+    "Reordered",
     "SessionRef",
     "StepRef",
     "ToolResultSeen",
     "Verdict",
     "Veto",
+    "build_plan_report",
     "build_postmortem",
     "build_rca",
+    "plan_json",
+    "plan_markdown",
     "postmortem_html",
     "postmortem_json",
     "postmortem_markdown",

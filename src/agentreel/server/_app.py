@@ -20,7 +20,7 @@ from starlette.responses import Response
 from agentreel.errors import NotFound, StoreError
 from agentreel.storage import PostgresStore, Store, open_store
 
-from . import _ingest, _sessions, _stream, _views
+from . import _ingest, _live_debug, _sessions, _stream, _views
 from ._auth import AuthMiddleware, CsrfMiddleware
 from ._headers import MetricsMiddleware, SecurityHeadersMiddleware
 from ._metrics import ServerMetrics
@@ -92,6 +92,11 @@ def create_app(
     async def bad_request(request: Request, exc: RequestValidationError) -> Response:
         return error(400, "BadRequest", _validation_message(exc))
 
+    @app.exception_handler(OverflowError)
+    async def too_big(request: Request, exc: OverflowError) -> Response:
+        # A number in the path or query too large for the database: bad input.
+        return error(400, "BadRequest", "a number in the request is too large")
+
     @app.get("/healthz", summary="Liveness and database check", include_in_schema=True)
     async def healthz() -> JSON:
         """``{"ok": true, "sessions": N}`` when the database answers."""
@@ -104,7 +109,7 @@ def create_app(
         body = await in_thread(generate_latest, metrics.registry)
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 
-    for module in (_ingest, _sessions, _stream, _views):
+    for module in (_ingest, _live_debug, _sessions, _stream, _views):
         app.include_router(module.router)
 
     # Outermost last: metrics see every answer, headers go on every answer

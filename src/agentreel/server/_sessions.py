@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -12,12 +11,13 @@ from starlette.requests import Request
 
 from agentreel.errors import MissingPayload, UnknownSession
 from agentreel.model import JSON as JSONValue
-from agentreel.model import SessionSummary, Status, Step, StepKind
+from agentreel.model import SessionSummary, Status, StepKind
 from agentreel.storage import SessionFilter, Store, load_payload
 
 from ._messages import chat_messages
 from ._shapes import session_json, step_json
 from ._state import JSON, app_state, error, in_thread, key_project
+from ._steplist import depths, steps_json
 from ._when import parse_when
 
 router = APIRouter(prefix="/api")
@@ -38,23 +38,6 @@ def find_session(store: Store, prefix: str, project: str | None) -> SessionSumma
     return summary
 
 
-def depths(steps: Sequence[Step]) -> dict[int, int]:
-    """How deep each step sits in the tree (roots 0); parents outside the list are roots."""
-    parent = {s.number: s.parent_number for s in steps}
-    found: dict[int, int] = {}
-    for number in parent:
-        chain: list[int] = []
-        at: int | None = number
-        while at is not None and at in parent and at not in found and at not in chain:
-            chain.append(at)
-            at = parent[at]
-        base = found.get(at, -1) if at is not None else -1
-        for n in reversed(chain):
-            base += 1
-            found[n] = base
-    return found
-
-
 @router.get("/sessions", summary="List sessions")
 async def list_sessions(
     request: Request,
@@ -68,7 +51,7 @@ async def list_sessions(
     sort: Sort = "started",
     order: Literal["asc", "desc"] = "desc",
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**62)] = 0,
 ) -> JSON:
     """Sessions matching every filter given, sorted, one page at a time."""
     state = app_state(request)
@@ -128,15 +111,13 @@ def _steps(
     store: Store, prefix: str, project: str | None, start: int, limit: int | None
 ) -> dict[str, Any]:
     summary = find_session(store, prefix, project)
+    # Every step is read even for a page: a step's depth needs its ancestors.
     steps = store.get_steps(summary.session.id)
     depth = depths(steps)
-    chosen = [s for s in steps if s.number >= start]
+    chosen = [s for s in steps if s.number >= start] if start > 1 else steps
     if limit is not None:
         chosen = chosen[:limit]
-    return {
-        "session": session_json(summary),
-        "steps": [step_json(s, depth=depth[s.number]) for s in chosen],
-    }
+    return {"session": session_json(summary), "steps": steps_json(chosen, depth)}
 
 
 @router.get("/sessions/{session_id}/steps", summary="The steps of a session")

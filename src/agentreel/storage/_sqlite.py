@@ -26,7 +26,6 @@ from agentreel.storage._migrations import migrate
 from agentreel.storage._protocol import ApiKey, SessionFilter, WriteBatch
 from agentreel.storage._rules import (
     coalesce_sessions,
-    coalesce_steps,
     hex_prefix,
     not_json_safe,
     number_spans,
@@ -137,7 +136,11 @@ class SQLiteStore:
                 )
             if steps:
                 keys = self._session_keys(conn, {row[0] for row in steps})
-                conn.executemany(_sql.UPSERT_STEP, _sql.step_params(coalesce_steps(steps), keys))
+                # Not coalesced first, unlike sessions: the upsert applies the
+                # store-wide rule row by row, in batch order, which gives what
+                # coalesce_steps() would, and the recorder never puts a step
+                # in a batch twice, so coalescing would only cost time.
+                conn.executemany(_sql.UPSERT_STEP, _sql.step_params(steps, keys))
             if blobs:
                 conn.executemany(_sql.INSERT_BLOB, blobs.items())
 

@@ -2,12 +2,16 @@
 // and the debugger controls (breakpoints; Continue / Step / Edit input / Skip /
 // Abort on a paused agent).
 //
-// The controls drive the server's live-debug API (/api/live/{id}/...). Until
-// the server offers it, GET /api/live/{id}/state does not answer 200 and the
-// controls stay visible but disabled, with a note that says why.
+// The controls drive the server's live-debug API (/api/live/{id}/..., docs/api.md):
+// the panel asks for the live state every second while the session runs. When
+// no live agent process records the session (it runs without the control
+// channel, or on another machine), the state answers 404 and the controls stay
+// visible but disabled, with the server's reason; the panel asks again every few
+// seconds, since the process may switch the channel on later.
 
-import { enc, get, send, sessionPath } from "./api.js";
-import { h } from "./dom.js";
+import { ApiError, enc, get, send, sessionPath } from "./api.js";
+import { textBlock } from "./conversation.js";
+import { h, mount } from "./dom.js";
 
 /** Follow /api/sessions/{id}/stream; EventSource resumes with Last-Event-ID itself. */
 export function openStream(id, { onStep, onSession, onState }) {
@@ -40,16 +44,32 @@ export function openStream(id, { onStep, onSession, onState }) {
 
 const ACTIONS = [
   ["continue", "Continue", "Let the paused step run"],
-  ["step", "Step", "Run to the next step and pause again"],
-  ["edit", "Edit input", "Replace the paused step's input, then continue"],
-  ["skip", "Skip", "Do not run the paused step"],
-  ["abort", "Abort", "Stop the agent"],
+  ["step", "Step", "Run the paused step and pause before the next one"],
+  ["edit", "Edit input", "Run the paused step with the input in the box below"],
+  ["skip", "Skip", "Do not run the paused step: its caller gets StepVetoed"],
+  ["abort", "Abort", "End the run: the agent gets RunAborted"],
 ];
+
+const LIVE_MS = 1000;
+const NOT_LIVE_MS = 3000;
+
+function pretty(value) {
+  try {
+    return JSON.stringify(value, null, 2) ?? "null";
+  } catch {
+    return String(value);
+  }
+}
 
 export class DebugPanel {
   constructor(id) {
     this.id = id;
+    this.base = `/api/live/${enc(id)}`;
     this.available = false;
+    this.ended = false;
+    this.busy = false;
+    this.pause = null;
+    this.timer = null;
     this.onFollow = () => {};
     this.streamState = h("span", { class: "stream-state mono", "data-testid": "stream-state" }, "connecting");
     this.followBox = h("input", { type: "checkbox", "data-testid": "follow" });
@@ -60,109 +80,180 @@ export class DebugPanel {
       b.addEventListener("click", () => this.command(action));
       return b;
     });
-    this.bpInput = h("input", { type: "text", placeholder: "step name, kind:tool or #12", disabled: true, "aria-label": "breakpoint", "data-testid": "bp-input" });
+    this.bpInput = h("input", { type: "text", placeholder: "tool:write_*, llm, name:search, if input.path ~ '/etc/*'", disabled: true, "aria-label": "breakpoint", "data-testid": "bp-input", spellcheck: "false" });
+    this.bpInput.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") this.addBreakpoint();
+    });
     this.bpAdd = h("button", { type: "button", class: "btn", disabled: true, "data-testid": "bp-add" }, "Add breakpoint");
     this.bpAdd.addEventListener("click", () => this.addBreakpoint());
-    this.bpList = h("ul", { class: "bp-list" });
-    this.editBox = h("textarea", { rows: "2", class: "edit-input", placeholder: "new input as JSON", disabled: true, "aria-label": "edited input" });
-    this.note = h("p", { class: "muted debug-note", "data-testid": "debug-note" },
-      "Live debugging is not available from this server yet: the controls are shown disabled.");
-    this.pausedAt = h("div", { class: "paused-at" });
+    this.bpList = h("ul", { class: "bp-list", "data-testid": "bp-list" });
+    this.editBox = h("textarea", { rows: "4", class: "edit-input", placeholder: "the step's new input, as JSON", disabled: true, "aria-label": "edited input", "data-testid": "edit-input", spellcheck: "false" });
+    this.note = h("p", { class: "muted debug-note", "data-testid": "debug-note", role: "status" }, "Looking for the agent process…");
+    this.pausedAt = h("div", { class: "paused-at", "data-testid": "paused-at" });
+    this.pausedInput = h("div", { class: "paused-input", "data-testid": "paused-input" });
+    this.pausedInput.hidden = true;
+    // What went wrong with the last action; kept until the next one.
+    this.message = h("p", { class: "bad debug-note", "data-testid": "debug-message", role: "alert" });
+    for (const box of [this.editBox, this.bpInput]) {
+      box.addEventListener("input", () => { this.message.textContent = ""; });
+    }
     this.el = h("section", { class: "debug-panel", "aria-label": "debugger", "data-testid": "debug-panel" },
       h("div", { class: "debug-row" },
         h("strong", {}, "Live"), this.streamState,
         h("label", { class: "follow" }, this.followBox, " follow newest step")),
-      this.pausedAt,
+      this.pausedAt, this.pausedInput,
       h("div", { class: "debug-row" }, ...this.buttons),
       this.editBox,
       h("div", { class: "debug-row" }, this.bpInput, this.bpAdd),
-      this.bpList, this.note);
-    this.probe();
+      this.bpList, this.message, this.note);
+    this.tick();
   }
 
   setStream(text) {
     this.streamState.textContent = text;
     this.streamState.dataset.state = text;
+    if (text === "ended") this.end();
   }
 
   setFollow(on) {
     this.followBox.checked = on;
   }
 
-  async probe() {
+  /** Ask for the live state, then again in a second (or a few, while not live). */
+  async tick() {
+    clearTimeout(this.timer);
+    if (this.ended) return;
+    // An action asks at once while the timer's request may be on its way:
+    // only the answer to the latest request is shown, and one timer runs.
+    const seq = (this.seq = (this.seq || 0) + 1);
+    let wait = LIVE_MS;
     try {
-      const state = await get(`/api/live/${enc(this.id)}/state`);
-      this.available = true;
-      this.note.textContent = "";
+      const state = await get(`${this.base}/state`);
+      if (seq !== this.seq) return;
       this.showState(state);
-      this.poll = setInterval(() => this.refresh(), 1000);
-    } catch {
-      this.available = false;
-    }
-  }
-
-  async refresh() {
-    try {
-      this.showState(await get(`/api/live/${enc(this.id)}/state`));
     } catch (err) {
-      this.note.textContent = `Live state unavailable: ${err.message}`;
+      if (seq !== this.seq || this.ended) return;
+      this.showUnavailable(err);
+      wait = NOT_LIVE_MS;
     }
+    clearTimeout(this.timer);
+    if (!this.ended) this.timer = setTimeout(() => this.tick(), wait);
   }
 
   showState(state) {
-    const paused = Boolean(state && (state.paused || state.paused_at));
-    for (const b of this.buttons) b.disabled = !paused;
+    if (this.ended) return;
+    this.available = true;
+    const paused = state.paused_at || null;
+    const pauseChanged = (paused && paused.pause) !== (this.pause && this.pause.pause);
+    this.pause = paused;
+    for (const b of this.buttons) b.disabled = !paused || this.busy;
     this.editBox.disabled = !paused;
     this.bpInput.disabled = false;
     this.bpAdd.disabled = false;
-    const at = state && (state.paused_at ?? state.step);
-    this.pausedAt.textContent = paused ? `Paused before step ${typeof at === "object" && at ? at.number : at ?? "?"}` : "";
-    this.renderBreakpoints((state && state.breakpoints) || []);
+    if (paused) {
+      const more = state.pauses.length > 1 ? ` (${state.pauses.length - 1} more waiting)` : "";
+      this.pausedAt.textContent = `Paused before #${paused.step} ${paused.kind} ${paused.name}: ${paused.reason}${more}`;
+      this.pausedAt.title = `resumes by itself (${paused.on_timeout}) in ${Math.round(paused.resumes_in_s)} s`;
+      this.pausedInput.hidden = false;
+      // A new pause shows its input and fills the box with it; a poll never
+      // overwrites what is being typed.
+      if (pauseChanged) {
+        mount(this.pausedInput, textBlock(pretty(paused.input), "raw-json"));
+        this.editBox.value = pretty(paused.input);
+      }
+    } else {
+      this.pausedAt.textContent = "Running";
+      this.pausedAt.title = "";
+      this.pausedInput.hidden = true;
+      if (pauseChanged) this.editBox.value = "";
+    }
+    this.renderBreakpoints(state.breakpoints || []);
+    this.note.textContent = `Agent process ${state.pid}: ${state.program || ""}`;
+  }
+
+  showUnavailable(err) {
+    this.available = false;
+    this.pause = null;
+    for (const el of [...this.buttons, this.editBox, this.bpInput, this.bpAdd]) el.disabled = true;
+    this.pausedAt.textContent = "";
+    this.pausedInput.hidden = true;
+    this.bpList.replaceChildren();
+    this.note.textContent = err instanceof ApiError && err.status === 404
+      ? `Live debugging is not available: ${err.message}`
+      : `Live state unavailable: ${err.message}`;
+  }
+
+  end() {
+    this.ended = true;
+    clearTimeout(this.timer);
+    this.pause = null;
+    for (const el of [...this.buttons, this.editBox, this.bpInput, this.bpAdd]) el.disabled = true;
+    this.pausedAt.textContent = "";
+    this.pausedInput.hidden = true;
+    this.bpList.replaceChildren();
+    this.note.textContent = "The session has ended.";
   }
 
   renderBreakpoints(list) {
     this.bpList.replaceChildren(...list.map((bp) => {
-      const text = typeof bp === "string" ? bp : (bp.spec ?? bp.expression ?? JSON.stringify(bp));
-      const remove = h("button", { type: "button", class: "link-button", "aria-label": "clear breakpoint" }, "clear");
-      remove.addEventListener("click", async () => {
-        await send("DELETE", `/api/live/${enc(this.id)}/breakpoints`, { id: bp.id, spec: text });
-        this.refresh();
-      });
-      return h("li", {}, h("span", { class: "mono" }, text), " ", remove);
+      const remove = h("button", { type: "button", class: "link-button", "aria-label": `clear breakpoint ${bp.number}`, "data-testid": `bp-clear-${bp.number}` }, "clear");
+      remove.addEventListener("click", () => this.clearBreakpoint(bp.number));
+      return h("li", { "data-number": bp.number },
+        h("span", { class: "mono" }, `${bp.number}: ${bp.spec}`), bp.once ? " (once)" : "",
+        h("span", { class: "muted" }, ` set by ${bp.owner} `), remove);
     }));
   }
 
   async addBreakpoint() {
     const spec = this.bpInput.value.trim();
-    if (!spec) return;
+    if (!spec || !this.available) return;
+    this.message.textContent = "";
     try {
-      await send("POST", `/api/live/${enc(this.id)}/breakpoints`, { spec });
+      await send("POST", `${this.base}/breakpoints`, { spec });
       this.bpInput.value = "";
-      this.refresh();
+      await this.tick();
     } catch (err) {
-      this.note.textContent = `Breakpoint not set: ${err.message}`;
+      this.message.textContent = `Breakpoint not set: ${err.message}`;
+    }
+  }
+
+  async clearBreakpoint(number) {
+    this.message.textContent = "";
+    try {
+      await send("DELETE", `${this.base}/breakpoints/${number}`);
+      await this.tick();
+    } catch (err) {
+      this.message.textContent = `Breakpoint ${number} not cleared: ${err.message}`;
     }
   }
 
   async command(action) {
-    const body = { action };
+    const pause = this.pause;
+    if (!pause || this.busy) return;
+    this.message.textContent = "";
+    const body = { action, pause: pause.pause };
     if (action === "edit") {
       try {
         body.input = JSON.parse(this.editBox.value);
       } catch {
-        this.note.textContent = "The edited input must be JSON.";
+        this.message.textContent = "The edited input must be JSON.";
         return;
       }
     }
+    this.busy = true;
+    for (const b of this.buttons) b.disabled = true;
     try {
-      await send("POST", `/api/live/${enc(this.id)}/command`, body);
-      this.refresh();
+      await send("POST", `${this.base}/command`, body);
     } catch (err) {
-      this.note.textContent = `${action} failed: ${err.message}`;
+      this.message.textContent = `${action} failed: ${err.message}`;
+    } finally {
+      this.busy = false;
     }
+    await this.tick();
   }
 
   destroy() {
-    clearInterval(this.poll);
+    this.ended = true;
+    clearTimeout(this.timer);
   }
 }
