@@ -25,12 +25,11 @@ from agentreel.errors import (
     StoreError,
     StoreUnavailable,
     UnknownSession,
-    UnknownStep,
 )
-from agentreel.model import Session, SessionSummary, Step
 
-from . import _keys, _listing, _pg_schema, _pg_sql, _rows
-from ._protocol import ApiKey, SessionFilter, WriteBatch
+from . import _keys, _pg_schema, _pg_sql, _rows
+from ._protocol import ApiKey, WriteBatch
+from ._reads import SqlReads
 from ._rules import coalesce_sessions, coalesce_steps, hex_prefix, not_json_safe, number_spans
 
 if TYPE_CHECKING:
@@ -49,13 +48,18 @@ START_HINT = (
 )
 
 
-class PostgresStore:
+class PostgresStore(SqlReads):
     """A reel in the PostgreSQL database at ``dsn`` (a ``postgresql://`` URL).
 
     The tables live in the connection's current schema: put
     ``?options=-csearch_path%3DNAME`` in the URL to keep a reel in schema
     ``NAME``. Opening applies any migrations the schema lacks.
     """
+
+    _sql = _pg_sql
+
+    def _built(self, sql: str) -> bytes:
+        return sql.encode()
 
     def __init__(self, dsn: str, *, pool_size: int = DEFAULT_POOL_SIZE) -> None:
         if pool_size < 1:
@@ -197,45 +201,6 @@ class PostgresStore:
         if len(found) > 1:
             raise AmbiguousId(prefix, found)
         return str(found[0])
-
-    def get_session(self, session_id: str) -> Session:
-        rows = self._all(_pg_sql.SELECT_SESSION, (session_id,))
-        if not rows:
-            raise UnknownSession(session_id)
-        return _rows.session_from(rows[0])
-
-    def summarize(self, session_id: str) -> SessionSummary:
-        sql, params = _listing.summary_query(session_id, _pg_sql.DIALECT)
-        rows = self._all(sql.encode(), params)
-        if not rows:
-            raise UnknownSession(session_id)
-        return _rows.summary_from(rows[0])
-
-    def list_sessions(self, filter: SessionFilter | None = None) -> list[SessionSummary]:
-        sql, params = _listing.list_query(filter or SessionFilter(), _pg_sql.DIALECT)
-        return [_rows.summary_from(r) for r in self._all(sql.encode(), params)]
-
-    def count_sessions(self) -> int:
-        return int(self._all(_pg_sql.COUNT_SESSIONS)[0][0])
-
-    def get_steps(self, session_id: str, *, from_number: int = 1) -> list[Step]:
-        rows = self._all(_pg_sql.SELECT_STEPS, (session_id, from_number))
-        if not rows:
-            self._highest_step(session_id)  # raises UnknownSession for an unknown id
-        return [_rows.step_from(r) for r in rows]
-
-    def get_step(self, session_id: str, number: int) -> Step:
-        rows = self._all(_pg_sql.SELECT_STEP, (session_id, number))
-        if not rows:
-            raise UnknownStep(session_id, number, self._highest_step(session_id))
-        return _rows.step_from(rows[0])
-
-    def _highest_step(self, session_id: str) -> int:
-        """The highest step number of a known session (0 without steps)."""
-        ((count, highest),) = self._all(_pg_sql.STEP_RANGE, (session_id,))
-        if not count and not self._all(_pg_sql.SESSION_EXISTS, (session_id,)):
-            raise UnknownSession(session_id)
-        return int(highest or 0)
 
     def get_blobs(self, digests: Collection[str]) -> dict[str, bytes]:
         wanted = list(dict.fromkeys(digests))

@@ -19,11 +19,11 @@ from typing import Any
 
 import orjson
 
-from agentreel.errors import AmbiguousId, StoreError, StoreUnavailable, UnknownSession, UnknownStep
-from agentreel.model import Session, SessionSummary, Step
-from agentreel.storage import _keys, _listing, _rows, _sql
+from agentreel.errors import AmbiguousId, StoreError, StoreUnavailable, UnknownSession
+from agentreel.storage import _keys, _rows, _sql
 from agentreel.storage._migrations import migrate
-from agentreel.storage._protocol import ApiKey, SessionFilter, WriteBatch
+from agentreel.storage._protocol import ApiKey, WriteBatch
+from agentreel.storage._reads import SqlReads
 from agentreel.storage._rules import (
     coalesce_sessions,
     hex_prefix,
@@ -40,13 +40,15 @@ BLOB_CHUNK = 500
 PAGE_SIZE = 32768
 
 
-class SQLiteStore:
+class SQLiteStore(SqlReads):
     """A reel kept in the SQLite file at ``path``.
 
     With ``create=False`` a missing file is an error instead of a new, empty
     database: reading commands use that, so a typo in a path is not silently
     answered with "no sessions".
     """
+
+    _sql = _sql
 
     def __init__(self, path: Path, *, create: bool = True) -> None:
         self.path = Path(path)
@@ -276,45 +278,6 @@ class SQLiteStore:
         if len(found) > 1:
             raise AmbiguousId(prefix, found)
         return str(found[0])
-
-    def get_session(self, session_id: str) -> Session:
-        rows = self._all(_sql.SELECT_SESSION, (session_id,))
-        if not rows:
-            raise UnknownSession(session_id)
-        return _rows.session_from(rows[0])
-
-    def summarize(self, session_id: str) -> SessionSummary:
-        sql, params = _listing.summary_query(session_id, _sql.DIALECT)
-        rows = self._all(sql, params)
-        if not rows:
-            raise UnknownSession(session_id)
-        return _rows.summary_from(rows[0])
-
-    def list_sessions(self, filter: SessionFilter | None = None) -> list[SessionSummary]:
-        sql, params = _listing.list_query(filter or SessionFilter(), _sql.DIALECT)
-        return [_rows.summary_from(r) for r in self._all(sql, params)]
-
-    def count_sessions(self) -> int:
-        return int(self._all(_sql.COUNT_SESSIONS)[0][0])
-
-    def get_steps(self, session_id: str, *, from_number: int = 1) -> list[Step]:
-        rows = self._all(_sql.SELECT_STEPS, (session_id, from_number))
-        if not rows:
-            self._step_count(session_id)  # raises UnknownSession for an unknown id
-        return [_rows.step_from(r) for r in rows]
-
-    def get_step(self, session_id: str, number: int) -> Step:
-        rows = self._all(_sql.SELECT_STEP, (session_id, number))
-        if not rows:
-            raise UnknownStep(session_id, number, self._step_count(session_id))
-        return _rows.step_from(rows[0])
-
-    def _step_count(self, session_id: str) -> int:
-        """The highest step number of a known session (0 without steps)."""
-        ((count, highest),) = self._all(_sql.STEP_RANGE, (session_id,))
-        if not count and not self._all(_sql.SESSION_EXISTS, (session_id,)):
-            raise UnknownSession(session_id)
-        return int(highest or 0)
 
     def get_blobs(self, digests: Collection[str]) -> dict[str, bytes]:
         wanted = list(dict.fromkeys(digests))

@@ -1,0 +1,68 @@
+"""The reads SQLite and PostgreSQL answer alike: the same queries, each in its own dialect."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from types import ModuleType
+from typing import Any
+
+from agentreel.errors import UnknownSession, UnknownStep
+from agentreel.model import Session, SessionSummary, Step
+
+from . import _listing, _rows
+from ._protocol import SessionFilter
+
+__all__ = ["SqlReads"]
+
+
+class SqlReads:
+    """Session and step reads over ``_all``; a backend names its SQL module in ``_sql``."""
+
+    #: The backend's statements (``_sql`` or ``_pg_sql``): the same names in both.
+    _sql: ModuleType
+
+    def _all(self, sql: Any, params: Sequence[Any] = ()) -> list[Any]:
+        raise NotImplementedError
+
+    def _built(self, sql: str) -> Any:
+        """A query built at run time, in the form the driver takes."""
+        return sql
+
+    def get_session(self, session_id: str) -> Session:
+        rows = self._all(self._sql.SELECT_SESSION, (session_id,))
+        if not rows:
+            raise UnknownSession(session_id)
+        return _rows.session_from(rows[0])
+
+    def summarize(self, session_id: str) -> SessionSummary:
+        sql, params = _listing.summary_query(session_id, self._sql.DIALECT)
+        rows = self._all(self._built(sql), params)
+        if not rows:
+            raise UnknownSession(session_id)
+        return _rows.summary_from(rows[0])
+
+    def list_sessions(self, filter: SessionFilter | None = None) -> list[SessionSummary]:
+        sql, params = _listing.list_query(filter or SessionFilter(), self._sql.DIALECT)
+        return [_rows.summary_from(r) for r in self._all(self._built(sql), params)]
+
+    def count_sessions(self) -> int:
+        return int(self._all(self._sql.COUNT_SESSIONS)[0][0])
+
+    def get_steps(self, session_id: str, *, from_number: int = 1) -> list[Step]:
+        rows = self._all(self._sql.SELECT_STEPS, (session_id, from_number))
+        if not rows:
+            self._highest_step(session_id)  # raises UnknownSession for an unknown id
+        return [_rows.step_from(r) for r in rows]
+
+    def get_step(self, session_id: str, number: int) -> Step:
+        rows = self._all(self._sql.SELECT_STEP, (session_id, number))
+        if not rows:
+            raise UnknownStep(session_id, number, self._highest_step(session_id))
+        return _rows.step_from(rows[0])
+
+    def _highest_step(self, session_id: str) -> int:
+        """The highest step number of a known session (0 without steps)."""
+        ((count, highest),) = self._all(self._sql.STEP_RANGE, (session_id,))
+        if not count and not self._all(self._sql.SESSION_EXISTS, (session_id,)):
+            raise UnknownSession(session_id)
+        return int(highest or 0)
