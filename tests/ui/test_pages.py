@@ -32,6 +32,8 @@ def test_sessions_list_filters_searches_sorts_and_pages(page: Page, server: Serv
     page.get_by_test_id("clear-filters").click()
     page.get_by_test_id("status-filter").select_option("error")
     expect(page).to_have_url(re.compile(r"status=error"))
+    # The URL changes before the table is drawn again: wait for the new rows.
+    expect(page.locator("table.sessions tbody tr[data-status='ok']")).to_have_count(0)
     statuses = page.locator("table.sessions tbody tr").evaluate_all(
         "rows => rows.map(r => r.dataset.status)"
     )
