@@ -22,6 +22,8 @@ sessions by ``gen_ai.conversation.id``, numbered by the server):
     python bench/ingest_throughput.py                    # SQLite and PostgreSQL
     python bench/ingest_throughput.py --db sqlite --batches 60
     python bench/ingest_throughput.py --json
+    git archive HEAD src | tar -x -C /tmp/old      # before/after, in the same rounds:
+    python bench/ingest_throughput.py --db sqlite --rounds 5 --baseline-src /tmp/old/src
 
 Loopback only; every process started is stopped at the end.
 """
@@ -278,11 +280,17 @@ class _Counter:
         (self._pg if self.db.startswith("postgresql://") else self._lite).close()
 
 
-def _serve(db: str, port: int, workdir: Path) -> subprocess.Popen[bytes]:
+def _serve(
+    db: str, port: int, workdir: Path, src: str | None = None, workers: int = 1
+) -> subprocess.Popen[bytes]:
+    """``agentreel serve`` on ``db``; with ``src``, the package found there (a baseline)."""
     script = "import sys; from agentreel.cli import main; main(sys.argv[1:])"
     env = {k: v for k, v in os.environ.items() if k != "AGENTREEL_DB"}
+    if src is not None:
+        env["PYTHONPATH"] = src
     return subprocess.Popen(
-        [sys.executable, "-c", script, "serve", "--db", db, "--port", str(port)],
+        [sys.executable, "-c", script, "serve", "--db", db, "--port", str(port)]
+        + (["--workers", str(workers)] if workers > 1 else []),
         cwd=workdir,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -305,7 +313,30 @@ def _wait_healthy(base: str, child: subprocess.Popen[bytes]) -> None:
             time.sleep(0.1)
 
 
-def run_one(db_kind: str, shape: str, batches: int, connections: int, pg: str) -> dict[str, Any]:
+def _tree_cpu_rss(proc: Any) -> tuple[float, int]:
+    """CPU seconds and RSS bytes of a server and its worker processes, together."""
+    import psutil
+
+    cpu, rss = 0.0, 0
+    for p in [proc, *proc.children(recursive=True)]:
+        try:
+            times = p.cpu_times()
+            cpu += times.user + times.system
+            rss += p.memory_info().rss
+        except psutil.NoSuchProcess:
+            pass
+    return cpu, rss
+
+
+def run_one(
+    db_kind: str,
+    shape: str,
+    batches: int,
+    connections: int,
+    pg: str,
+    src: str | None = None,
+    workers: int = 1,
+) -> dict[str, Any]:
     import psutil
 
     spans = batches * SPANS_PER_BATCH
@@ -317,14 +348,13 @@ def run_one(db_kind: str, shape: str, batches: int, connections: int, pg: str) -
             db = stack.enter_context(_pg_schema(pg))
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
-        server = _serve(db, port, workdir)
+        server = _serve(db, port, workdir, src, workers)
         try:
             _wait_healthy(base, server)
             counter = _Counter(db)
             stack.callback(counter.close)
             proc = psutil.Process(server.pid)
-            cpu_before = sum(proc.cpu_times()[:2])
-            rss_peak = proc.memory_info().rss
+            cpu_before, rss_peak = _tree_cpu_rss(proc)
             sender = subprocess.Popen(
                 [sys.executable, __file__, "--send", f"{base}/v1/traces", "--batches",
                  str(batches), "--shape", shape, "--connections", str(connections)],
@@ -332,7 +362,7 @@ def run_one(db_kind: str, shape: str, batches: int, connections: int, pg: str) -
             )  # fmt: skip
             # Sample RSS while the sender runs (it builds its batches first).
             while sender.poll() is None:
-                rss_peak = max(rss_peak, proc.memory_info().rss)
+                rss_peak = max(rss_peak, _tree_cpu_rss(proc)[1])
                 time.sleep(0.05)
             out, _ = sender.communicate()
             sent = json.loads(out)
@@ -340,12 +370,12 @@ def run_one(db_kind: str, shape: str, batches: int, connections: int, pg: str) -
             deadline = time.monotonic() + TIMEOUT_S
             committed = counter.steps()
             while committed < expected and time.monotonic() < deadline:
-                rss_peak = max(rss_peak, proc.memory_info().rss)
+                rss_peak = max(rss_peak, _tree_cpu_rss(proc)[1])
                 time.sleep(0.02)
                 committed = counter.steps()
             done = time.monotonic()
-            cpu = sum(proc.cpu_times()[:2]) - cpu_before
-            rss_end = proc.memory_info().rss
+            cpu_after, rss_end = _tree_cpu_rss(proc)
+            cpu = cpu_after - cpu_before
         finally:
             server.terminate()
             try:
@@ -357,6 +387,7 @@ def run_one(db_kind: str, shape: str, batches: int, connections: int, pg: str) -
     return {
         "db": db_kind,
         "shape": shape,
+        "code": ("baseline" if src else "current") + (f" w{workers}" if workers > 1 else ""),
         "spans": spans,
         "committed": committed,
         "rejected": sent["rejected"],
@@ -381,6 +412,18 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--pg", default=PG_URL, help="PostgreSQL database (a schema is made)")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="`agentreel serve --workers N` (CPU and RSS are summed over its processes)",
+    )
+    parser.add_argument(
+        "--baseline-src",
+        metavar="DIR",
+        help="also run the server with the package under DIR (e.g. from `git archive HEAD src`), "
+        "in the same rounds, alternating which goes first",
+    )
     parser.add_argument("--send", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.send:
@@ -388,14 +431,22 @@ def main() -> None:
         return
     dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     shapes = ["plain", "messages"] if args.shape == "both" else [args.shape]
-    results: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for _ in range(args.rounds):
+    srcs: list[str | None] = [None] if args.baseline_src is None else [None, args.baseline_src]
+    results: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for round_ in range(args.rounds):
         for db in dbs:
             for shape in shapes:
-                r = run_one(db, shape, args.batches, args.connections, args.pg)
-                results.setdefault((db, shape), []).append(r)
-                if not args.json:
-                    print(f"  {db:8} {shape:8} {r['spans_per_s']:>7,} spans/s  ...", flush=True)
+                # Alternate which code goes first: the machine's speed drifts.
+                for src in srcs if round_ % 2 == 0 else srcs[::-1]:
+                    r = run_one(
+                        db, shape, args.batches, args.connections, args.pg, src, args.workers
+                    )
+                    results.setdefault((db, shape, r["code"]), []).append(r)
+                    if not args.json:
+                        print(
+                            f"  {db:8} {shape:8} {r['code']:8} {r['spans_per_s']:>7,} spans/s  ...",
+                            flush=True,
+                        )
     rows = []
     for runs in results.values():
         best = sorted(runs, key=lambda r: r["spans_per_s"])[len(runs) // 2]
@@ -404,19 +455,24 @@ def main() -> None:
         print(json.dumps(rows, indent=2))
         return
     print(
-        f"\n{'db':8} {'shape':8} {'spans':>7} {'committed/s':>11} {'answers s':>9} "
-        f"{'commit s':>8} {'CPU ms/span':>11} {'RSS peak':>9} {'RSS end':>8}  rejected"
+        f"\n{'db':8} {'shape':8} {'code':8} {'spans':>7} {'committed/s':>11} {'min':>7} "
+        f"{'max':>7} {'answers s':>9} {'commit s':>8} {'CPU ms/span':>11} {'RSS peak':>9} "
+        f"{'RSS end':>8}  rejected"
     )
     for r in rows:
         print(
-            f"{r['db']:8} {r['shape']:8} {r['spans']:>7,} {r['spans_per_s']:>11,} "
+            f"{r['db']:8} {r['shape']:8} {r['code']:8} {r['spans']:>7,} {r['spans_per_s']:>11,} "
+            f"{min(r['rounds']):>7,} {max(r['rounds']):>7,} "
             f"{r['answers_s']:>9.2f} {r['seconds']:>8.2f} {r['server_cpu_ms_per_span']:>11.4f} "
             f"{r['rss_peak_mib']:>7.1f}Mi {r['rss_end_mib']:>6.1f}Mi  {r['rejected']}"
             + (f"  FAILURES {r['failures']}" if r["failures"] else "")
             + ("" if r["committed"] >= r["spans"] - r["rejected"] else "  NOT ALL COMMITTED")
         )
     if args.rounds > 1:
-        medians = [f"{r['db']}/{r['shape']} {statistics.median(r['rounds']):,.0f}" for r in rows]
+        medians = [
+            f"{r['db']}/{r['shape']}/{r['code']} {statistics.median(r['rounds']):,.0f}"
+            for r in rows
+        ]
         print("(median of rounds: " + ", ".join(medians) + ")")
 
 

@@ -161,3 +161,37 @@ def test_agentreel_spans_keep_their_numbers_and_finish_running_steps(
 
     assert payload(store, child.input_ref) == {"task": "fix"}
     assert payload(store, child.output_ref) == "done"
+
+
+def test_a_failed_top_level_step_does_not_end_a_session_its_own_span_says_runs(
+    tracing: Tracing, store: SQLiteStore
+) -> None:
+    # The SDK states its session's state in a span of its own; a top-level
+    # step skipped at a breakpoint fails while the agent runs on.
+    tracer = tracing.tracer
+    session_span = {
+        "gen_ai.conversation.id": SID,
+        "agentreel.session.id": SID,
+        "agentreel.session.name": "nightly triage",
+    }
+    with tracer.start_as_current_span(
+        "agentreel.session", attributes={**session_span, "agentreel.session.state": "running"}
+    ):
+        pass
+    send(store, tracing.take())
+    with tracer.start_as_current_span(
+        "write_note", attributes=_ours(tracing, 1, "ended", **{"agentreel.step.kind": "tool"})
+    ) as span:
+        span.set_status(OtelStatus(StatusCode.ERROR, "skipped at a breakpoint"))
+    send(store, tracing.take())
+    assert store.get_steps(SID)[0].status is Status.ERROR
+    session = store.get_session(SID)
+    assert (session.status, session.ended_at) == (Status.RUNNING, None)
+    with tracer.start_as_current_span(
+        "agentreel.session", attributes={**session_span, "agentreel.session.state": "ok"}
+    ):
+        pass
+    send(store, tracing.take())
+    session = store.get_session(SID)
+    assert session.status is Status.OK
+    assert session.ended_at is not None

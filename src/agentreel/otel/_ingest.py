@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 
 from agentreel.errors import UnknownSession
-from agentreel.model import DEFAULT_PROJECT, Session, StepRow
+from agentreel.model import DEFAULT_PROJECT, Session, StepKind, StepRow
 from agentreel.payloads import PayloadEncoder
 from agentreel.pricing import DEFAULT_PRICES, PriceTable
 from agentreel.storage import Store, WriteBatch
@@ -32,6 +32,8 @@ __all__ = ["MAX_CHARS", "IngestReport", "ingest"]
 
 #: Strings longer than this, in payloads and attributes, are cut (and counted).
 MAX_CHARS = 1_000_000
+#: Each kind's text as a plain str (``str()`` of the enum costs four times the lookup).
+_KIND_TEXT = {kind: kind.value for kind in StepKind}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -96,12 +98,17 @@ def ingest(
         sessions: list[Session] = []
         rows: list[StepRow] = []
         blobs: dict[str, bytes] = {}
+        found = _existing(store, list(groups))
+        kept: list[tuple[_Group, Session | None]] = []
         for group in groups.values():
-            existing = _existing(store, group.draft.id)
+            existing = found.get(group.draft.id)
             if existing is not None and existing.project != group.project:
                 rejections["foreign_session"] += group.size
                 continue
-            made = _rows(store, group, owner, state.encoder, cleaner, blobs, rejections)
+            kept.append((group, existing))
+        numbers = _numbers(store, [group for group, _ in kept], owner)
+        for group, existing in kept:
+            made = _rows(group, numbers[group.draft.id], state.encoder, cleaner, blobs, rejections)
             if group.draft.started is None:
                 continue  # every span of the session was rejected
             rows.extend(made)
@@ -162,13 +169,17 @@ def _group(
             if known is None or rank < known[0]:
                 by_trace[span.trace_id] = (rank, *key)
     groups: dict[str, _Group] = {}
+    # Spans of one session share its key: its id (a hash) is worked out once.
+    ids: dict[tuple[str, str, str], str] = {}
     for span, key in zip(spans, keys, strict=True):
         if key is None:
             found = by_trace.get(span.trace_id)
             key = (found[1], found[2]) if found else (TRACE, span.trace_id)
         claimed = span.attrs.pop("agentreel.session.project", None)
         owner = project or (claimed if isinstance(claimed, str) and claimed else DEFAULT_PROJECT)
-        sid = session_id(owner, *key)
+        sid = ids.get((owner, *key))
+        if sid is None:
+            sid = ids[(owner, *key)] = session_id(owner, *key)
         group = groups.get(sid)
         if group is None:
             draft = SessionDraft(sid, key[0], key[1], span.trace_id)
@@ -185,9 +196,8 @@ def _group(
 
 
 def _rows(
-    store: Store,
     group: _Group,
-    owner: Mapping[str, str],
+    numbers: Mapping[str, int],
     encoder: PayloadEncoder,
     cleaner: Cleaner,
     blobs: dict[str, bytes],
@@ -197,7 +207,6 @@ def _rows(
     for span in group.sessions:
         draft.declare(span, error_of(span, span.events)[0])
         group.session_spans += 1
-    numbers = _numbers(store, group, owner)
     rows: list[StepRow] = []
     for step in group.steps:
         span = step.span
@@ -219,7 +228,7 @@ def _rows(
         rows.append(
             StepRow(
                 draft.id, number, span.span_id, parent_number, span.parent_span_id,
-                str(step.kind), step.name, step.status, span.start, span.end, attrs,
+                _KIND_TEXT[step.kind], step.name, step.status, span.start, span.end, attrs,
                 step.model, step.usage.input, step.usage.output, step.usage.cached,
                 step.usage.reasoning, step.cost, input_ref, output_ref,
                 None if span.running else step.error,
@@ -229,8 +238,30 @@ def _rows(
     return rows
 
 
-def _numbers(store: Store, group: _Group, owner: Mapping[str, str]) -> dict[str, int]:
-    """Step numbers of the session's spans: given ones, and assigned ones for the rest.
+def _numbers(
+    store: Store, groups: list[_Group], owner: Mapping[str, str]
+) -> dict[str, dict[str, int]]:
+    """Step numbers of each session's spans (by session id), asked of the store at once."""
+    given: dict[str, dict[str, int]] = {}
+    wanted: dict[str, list[str]] = {}
+    for group in groups:
+        sid = group.draft.id
+        given[sid], order = _order(group, owner)
+        if order:
+            wanted[sid] = order
+    many = getattr(store, "assign_step_numbers_many", None)
+    if many is not None:
+        assigned: Mapping[str, Mapping[str, int]] = many(wanted) if wanted else {}
+    else:  # a store that numbers one session per call
+        assigned = {sid: store.assign_step_numbers(sid, order) for sid, order in wanted.items()}
+    for sid, numbered in assigned.items():
+        given[sid].update(numbered)
+    return given
+
+
+def _order(group: _Group, owner: Mapping[str, str]) -> tuple[dict[str, int], list[str]]:
+    """Step numbers of the session's spans that came with one, and the span ids
+    to number, in the order they are to be numbered.
 
     Spans are numbered in start order, each after its parent: a parent that
     is not in this request (it ends later, so it is exported later) is named
@@ -260,17 +291,22 @@ def _numbers(store: Store, group: _Group, owner: Mapping[str, str]) -> dict[str,
                 chain.append(parent)
                 seen.add(parent)
         order.extend(reversed(chain))
-    numbers = dict(given)
-    if order:
-        numbers.update(store.assign_step_numbers(sid, order))
-    return numbers
+    return given, order
 
 
-def _existing(store: Store, sid: str) -> Session | None:
-    try:
-        return store.get_session(sid)
-    except UnknownSession:
-        return None
+def _existing(store: Store, ids: list[str]) -> dict[str, Session]:
+    """The stored sessions among ``ids`` (one query, where the store offers it)."""
+    many = getattr(store, "get_sessions", None)
+    if many is not None:
+        found: dict[str, Session] = many(ids)
+        return found
+    sessions = {}
+    for sid in ids:
+        try:
+            sessions[sid] = store.get_session(sid)
+        except UnknownSession:
+            pass
+    return sessions
 
 
 def _message(rejections: Counter[str], total: int) -> str:

@@ -129,11 +129,20 @@ def _genai_list(value: JSON) -> list[Message]:
 
 def _genai_message(m: Mapping[str, Any]) -> list[Message]:
     role = as_str(m.get("role")) or "user"
-    parts = [p for p in m.get("parts") or () if isinstance(p, dict)]
-    calls = [_call(p.get("id"), p.get("name"), p.get("arguments"))
-             for p in parts if p.get("type") == "tool_call"]  # fmt: skip
-    answers = [p for p in parts if p.get("type") == "tool_call_response"]
-    other = [p for p in parts if p.get("type") not in ("tool_call", "tool_call_response")]
+    calls: list[dict[str, Any]] = []
+    answers: list[dict[str, Any]] = []
+    other: list[dict[str, Any]] = []
+    # One pass: a conversation resent on every call has thousands of parts.
+    for p in m.get("parts") or ():
+        if not isinstance(p, dict):
+            continue
+        kind = p.get("type")
+        if kind == "tool_call":
+            calls.append(_call(p.get("id"), p.get("name"), p.get("arguments")))
+        elif kind == "tool_call_response":
+            answers.append(p)
+        else:
+            other.append(p)
     out: list[Message] = []
     if other or calls or not answers:
         message: Message = {"role": role, "content": _content_of(other)}

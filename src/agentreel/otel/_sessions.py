@@ -38,8 +38,20 @@ SESSION_KEYS = (
     "traceloop.association.properties.thread_id",
     "traceloop.association.properties.chat_id",
 )
+_SESSION_KEY_SET = frozenset(SESSION_KEYS)
 #: Where a session's name came from, weakest first; a stronger source renames it.
 NAME_SOURCES = ("otel", "service.name", "root_span", "gen_ai.agent.name", "agentreel")
+_AGENTREEL, _AGENT_NAME, _ROOT_SPAN, _SERVICE_NAME = (
+    NAME_SOURCES.index(source)
+    for source in ("agentreel", "gen_ai.agent.name", "root_span", "service.name")
+)
+#: Session metadata set once agentreel's own session span was seen: from then
+#: on only that span says whether the session runs, ended or failed.
+DECLARED = "otel.session_span"
+#: Span attributes that add to the session's tags or metadata.
+_SESSION_ATTRS = frozenset(
+    {"agentreel.session.tags", "tag.tags", "agentreel.session.metadata", "metadata", "user.id"}
+)
 _HEX32 = re.compile(r"[0-9a-f]{32}")
 #: Resource attributes copied into session metadata.
 _RESOURCE_META = ("service.", "deployment.")
@@ -52,10 +64,11 @@ def own_key(span: SpanRecord) -> tuple[str, str] | None:
     are stored once, in the session's metadata.
     """
     found = None
-    for name in SESSION_KEYS:
-        value = span.attrs.pop(name, None)
-        if found is None and value is not None and value != "":
-            found = (name, str(value))
+    if not _SESSION_KEY_SET.isdisjoint(span.attrs):
+        for name in SESSION_KEYS:
+            value = span.attrs.pop(name, None)
+            if found is None and value is not None and value != "":
+                found = (name, str(value))
     if found is None:
         for name in SESSION_KEYS:
             value = span.resource.get(name)
@@ -73,8 +86,8 @@ def session_id(project: str, source: str, key: str) -> str:
 class SessionDraft:
     """What one request says about one session (slots: one per session per request)."""
 
-    __slots__ = ("declared", "ended", "error", "forked_from", "id", "metadata", "name",
-                 "name_source", "parent_span_id", "root_error", "root_running", "roots",
+    __slots__ = ("_resource", "declared", "ended", "error", "forked_from", "id", "metadata",
+                 "name", "name_source", "parent_span_id", "root_error", "root_running", "roots",
                  "running", "started", "tags", "trace_id")  # fmt: skip
 
     def __init__(self, sid: str, source: str, key: str, trace_id: str) -> None:
@@ -95,6 +108,8 @@ class SessionDraft:
         self.forked_from: ForkRef | None = None
         #: The state agentreel's session span gave, which overrides the root steps'.
         self.declared: Status | None = None
+        #: The resource folded in last (see ``add``).
+        self._resource: Mapping[str, JSON] | None = None
         if source != TRACE:
             self.metadata["otel.session_key"] = key
             self.metadata["otel.session_key_attribute"] = source
@@ -107,18 +122,34 @@ class SessionDraft:
             self.ended = span.end
         self.running = self.running or span.running
         attrs = span.attrs
-        self._name(as_str(attrs.pop("agentreel.session.name", None)), "agentreel")
-        self._name(as_str(attrs.get("gen_ai.agent.name")), "gen_ai.agent.name")
+        # Runs once per span: keys most spans lack are looked for, not popped.
+        if "agentreel.session.name" in attrs:
+            self._name(as_str(attrs.pop("agentreel.session.name")), _AGENTREEL)
+        if "gen_ai.agent.name" in attrs:
+            self._name(as_str(attrs["gen_ai.agent.name"]), _AGENT_NAME)
         if root:
             self.roots += 1
             self.root_running = self.root_running or span.running
             if span.errored:
                 self.root_error = True
                 self.error = self.error or error
-            self._name(span.name, "root_span")
+            self._name(span.name, _ROOT_SPAN)
             if span.parent_span_id and self.parent_span_id is None:
                 self.parent_span_id = span.parent_span_id  # a host span we run under
-        self._name(as_str(span.resource.get("service.name")), "service.name")
+        if not _SESSION_ATTRS.isdisjoint(attrs):
+            self._tags_and_metadata(attrs)
+        resource = span.resource
+        if resource is not self._resource:
+            # Folding in the same resource again changes nothing: the spans of
+            # a request share a few resources, so each is read once in a row.
+            self._resource = resource
+            self._name(as_str(resource.get("service.name")), _SERVICE_NAME)
+            if not any(k in self.metadata for k in resource if k.startswith(_RESOURCE_META)):
+                for key, value in resource.items():
+                    if key.startswith(_RESOURCE_META):
+                        self.metadata.setdefault(key, value)
+
+    def _tags_and_metadata(self, attrs: dict[str, JSON]) -> None:
         for key in ("agentreel.session.tags", "tag.tags"):
             self._tags(attrs.pop(key, None))
         for key in ("agentreel.session.metadata", "metadata"):
@@ -128,10 +159,6 @@ class SessionDraft:
         user = attrs.pop("user.id", None)
         if isinstance(user, str):
             self.metadata["user.id"] = user
-        if not any(k in self.metadata for k in span.resource if k.startswith(_RESOURCE_META)):
-            for key, value in span.resource.items():
-                if key.startswith(_RESOURCE_META):
-                    self.metadata.setdefault(key, value)
 
     def declare(self, span: SpanRecord, error: ErrorInfo | None) -> None:
         """Fold in agentreel's own session span: it states the session's fields."""
@@ -141,6 +168,7 @@ class SessionDraft:
             # A running session span ends where it starts; that end means nothing.
             span.end, span.running = None, True
         self.add(span, root=False, error=None)
+        self.metadata[DECLARED] = True
         if state is not None and (self.declared is None or self.declared is Status.RUNNING):
             self.declared = state
             self.error = error if state is Status.ERROR else self.error
@@ -150,8 +178,7 @@ class SessionDraft:
         if fork is not None and step is not None:
             self.forked_from = ForkRef(session_id=fork, step=step)
 
-    def _name(self, name: str | None, source: str) -> None:
-        level = NAME_SOURCES.index(source)
+    def _name(self, name: str | None, level: int) -> None:
         if name and level > self.name_source:
             self.name, self.name_source = name, level
 
@@ -210,6 +237,11 @@ def merge(draft: SessionDraft, existing: Session | None, project: str) -> Sessio
     if old_source >= name_source:
         name, metadata["otel.name_source"] = existing.name, NAME_SOURCES[old_source]
     finished = existing.status is not Status.RUNNING
+    if draft.declared is None and existing.metadata.get(DECLARED) is True:
+        # agentreel's own session span says the session's state; a failed
+        # top-level step (one skipped at a breakpoint, say) does not end a
+        # session whose agent still runs.
+        said = None
     if said is None or (finished and said is Status.RUNNING):
         status, error = existing.status, existing.error
     elif Status.ERROR in (said, existing.status):  # an errored session is finished

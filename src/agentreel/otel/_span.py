@@ -9,7 +9,7 @@ model package measured 3 µs against 0.2 µs for a plain row).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from agentreel.model import JSON
@@ -59,9 +59,24 @@ def value_of(v: Any) -> JSON:
     return None
 
 
-def attributes(kvs: Iterable[Any]) -> dict[str, JSON]:
+def attributes(kvs: Sequence[Any]) -> dict[str, JSON]:
     """Repeated OTLP ``KeyValue`` as a dict (a repeated key: the last one wins)."""
-    return {kv.key: value_of(kv.value) for kv in kvs}
+    # value_of() inlined for the two kinds nearly every attribute is: a call
+    # per attribute was a tenth of ingest.
+    out: dict[str, JSON] = {}
+    # Indexed, not iterated: upb's repeated fields end an iteration by raising
+    # IndexError, which costs as much as reading two attributes.
+    for i in range(len(kvs)):
+        kv = kvs[i]
+        v = kv.value
+        kind = v.WhichOneof("value")
+        if kind == "string_value":
+            out[kv.key] = v.string_value
+        elif kind == "int_value":
+            out[kv.key] = v.int_value
+        else:
+            out[kv.key] = value_of(v)
+    return out
 
 
 class Event:
@@ -99,9 +114,36 @@ class SpanRecord:
         "trace_id",
     )
 
-    def __init__(self, **fields: Any) -> None:
-        for key, value in fields.items():
-            setattr(self, key, value)
+    def __init__(
+        self,
+        *,
+        trace_id: str,
+        span_id: str,
+        parent_span_id: str | None,
+        name: str,
+        start: int,
+        end: int | None,
+        running: bool,
+        attrs: dict[str, JSON],
+        events: list[Event],
+        status_code: int,
+        status_message: str,
+        resource: Mapping[str, JSON],
+        scope: str,
+    ) -> None:
+        self.trace_id = trace_id
+        self.span_id = span_id
+        self.parent_span_id = parent_span_id
+        self.name = name
+        self.start = start
+        self.end = end
+        self.running = running
+        self.attrs = attrs
+        self.events = events
+        self.status_code = status_code
+        self.status_message = status_message
+        self.resource = resource
+        self.scope = scope
 
     trace_id: str
     span_id: str
@@ -145,6 +187,7 @@ def read_span(span: Any, resource: Mapping[str, JSON], scope: str) -> SpanRecord
         return "missing_end_time"
     elif end < start:
         return "end_before_start"
+    status = span.status
     return SpanRecord(
         trace_id=trace.hex(),
         span_id=own.hex(),
@@ -155,9 +198,11 @@ def read_span(span: Any, resource: Mapping[str, JSON], scope: str) -> SpanRecord
         end=end,
         running=running,
         attrs=attrs,
-        events=[Event(e.name, e.time_unix_nano, attributes(e.attributes)) for e in span.events],
-        status_code=span.status.code,
-        status_message=span.status.message,
+        events=[Event(e.name, e.time_unix_nano, attributes(e.attributes)) for e in span.events]
+        if span.events
+        else [],
+        status_code=status.code,
+        status_message=status.message,
         resource=resource,
         scope=scope,
     )

@@ -34,6 +34,10 @@ _TOKENS = {
     "reasoning": ("gen_ai.usage.reasoning.output_tokens", "gen_ai.usage.reasoning_tokens",
                   "llm.token_count.completion_details.reasoning"),
 }  # fmt: skip
+_TOKEN_KEYS = frozenset(k for keys in _TOKENS.values() for k in keys)
+_TOKEN_ORDER = {k: i for i, k in enumerate(k for keys in _TOKENS.values() for k in keys)}
+_TOKEN_FIELD = {k: field for field, keys in _TOKENS.items() for k in keys}
+_NO_USAGE = TokenUsage()
 #: Totals are the sum of what is kept; storing them again would only disagree one day.
 _TOTALS = ("gen_ai.usage.total_tokens", "llm.token_count.total", "llm.usage.total_tokens")
 _TOKEN_DETAILS = ("llm.token_count.", "gen_ai.usage.")
@@ -44,6 +48,8 @@ _MESSAGE_KEYS = ("gen_ai.input.", "gen_ai.output.", "gen_ai.system_instructions"
                  "gen_ai.prompt.", "gen_ai.completion.", "llm.input_messages.",
                  "llm.output_messages.", "gen_ai.tool.definitions", "llm.tools.",
                  "llm.request.functions.")  # fmt: skip
+_MESSAGE_KEY_CACHE: dict[str, bool] = {}
+_MAX_CACHED_KEYS = 20_000
 _MESSAGE_EVENTS = frozenset(
     {"gen_ai.system.message", "gen_ai.user.message", "gen_ai.assistant.message",
      "gen_ai.tool.message", "gen_ai.choice", "gen_ai.content.prompt",
@@ -53,6 +59,14 @@ _NO_VALUE: Any = object()
 _ATTR = "agentreel.attr."
 _ATTR_CUT = len(_ATTR)
 _ATTR_JSON = "agentreel.attr_json"
+_REFS = {k: f"{k}_ref" for k in ("agentreel.step.input", "agentreel.step.output")}
+_VALUE_KEYS = {k: (f"{k}.mime_type", f"{k}.value") for k in ("input", "output")}
+#: Every attribute _payloads() reads a payload from (besides message keys).
+_PAYLOAD_KEYS = frozenset(
+    {*_REFS, *_REFS.values(), *(k for pair in _VALUE_KEYS.values() for k in pair),
+     "gen_ai.tool.call.arguments", "gen_ai.tool.call.result",
+     "traceloop.entity.input", "traceloop.entity.output"}
+)  # fmt: skip
 _CUT_FLAGS = ("agentreel.step.input_truncated", "agentreel.step.output_truncated")
 
 
@@ -62,9 +76,36 @@ class StepDraft:
     __slots__ = ("attrs", "cost", "error", "input", "kind", "model", "name", "number",
                  "output", "parent_number", "span", "status", "usage")  # fmt: skip
 
-    def __init__(self, **fields: Any) -> None:
-        for key, value in fields.items():
-            setattr(self, key, value)
+    def __init__(
+        self,
+        *,
+        span: SpanRecord,
+        kind: StepKind,
+        name: str,
+        status: str,
+        model: str | None,
+        usage: TokenUsage,
+        cost: float | None,
+        input: JSON,
+        output: JSON,
+        error: ErrorInfo | None,
+        attrs: dict[str, JSON],
+        number: int | None,
+        parent_number: int | None,
+    ) -> None:
+        self.span = span
+        self.kind = kind
+        self.name = name
+        self.status = status
+        self.model = model
+        self.usage = usage
+        self.cost = cost
+        self.input = input
+        self.output = output
+        self.error = error
+        self.attrs = attrs
+        self.number = number
+        self.parent_number = parent_number
 
     span: SpanRecord
     kind: StepKind
@@ -162,13 +203,16 @@ def _model(attrs: dict[str, JSON]) -> str | None:
 
 
 def _usage(attrs: dict[str, JSON]) -> TokenUsage:
+    present = _TOKEN_KEYS.intersection(attrs)
+    if not present:
+        return _NO_USAGE  # most spans are not model calls
     counts: dict[str, int] = {}
-    for field, keys in _TOKENS.items():
-        for key in keys:
-            if key in attrs:
-                value = int_of(attrs.pop(key))
-                if value is not None and field not in counts:
-                    counts[field] = max(value, 0)
+    # The keys present, in the order _TOKENS lists them: the first count wins.
+    for key in sorted(present, key=_TOKEN_ORDER.__getitem__):
+        value = int_of(attrs.pop(key))
+        field = _TOKEN_FIELD[key]
+        if value is not None and field not in counts:
+            counts[field] = max(value, 0)
     if counts:
         for key in _TOTALS:
             attrs.pop(key, None)
@@ -176,7 +220,7 @@ def _usage(attrs: dict[str, JSON]) -> TokenUsage:
         for key in [k for k, v in attrs.items() if v == 0 and k.startswith(_TOKEN_DETAILS)]:
             del attrs[key]
         return TokenUsage(**counts)
-    return TokenUsage()
+    return _NO_USAGE
 
 
 def _cost(
@@ -195,10 +239,12 @@ def _payloads(span: SpanRecord, kind: StepKind, model: str | None) -> tuple[JSON
     """The step's input and output, and the span events not used for them."""
     attrs = span.attrs
     events = span.events
+    if not events and _PAYLOAD_KEYS.isdisjoint(attrs) and not _has_message_keys(attrs):
+        return None, None, events  # most spans carry no payload at all
     step_in = _take_exact(attrs, "agentreel.step.input")
     step_out = _take_exact(attrs, "agentreel.step.output")
-    messages = any(k.startswith(_MESSAGE_KEYS) for k in attrs) or any(
-        e.name in _MESSAGE_EVENTS for e in events
+    messages = _has_message_keys(attrs) or (
+        bool(events) and any(e.name in _MESSAGE_EVENTS for e in events)
     )
     if messages:
         talk = conversation(attrs, events)
@@ -242,11 +288,28 @@ def _payloads(span: SpanRecord, kind: StepKind, model: str | None) -> tuple[JSON
     )
 
 
+def _has_message_keys(attrs: dict[str, JSON]) -> bool:
+    # Spans repeat a few dozen key names: the prefix test (ten prefixes) is
+    # remembered per name, a bounded cache.
+    known = _MESSAGE_KEY_CACHE
+    for key in attrs:
+        found = known.get(key)
+        if found is None:
+            if len(known) >= _MAX_CACHED_KEYS:
+                known.clear()
+            found = known[key] = key.startswith(_MESSAGE_KEYS)
+        if found:
+            return True
+    return False
+
+
 def _take_exact(attrs: dict[str, JSON], key: str) -> JSON:
     """agentreel's exact payload JSON; text cut by the exporter's size limit stays text."""
-    attrs.pop(f"{key}_ref", None)  # the digest in the sender's store; ours is recomputed
     if key not in attrs:
+        if _REFS[key] in attrs:
+            del attrs[_REFS[key]]  # the digest in the sender's store; ours is recomputed
         return _NO_VALUE
+    attrs.pop(_REFS[key], None)
     value = attrs.pop(key)
     if isinstance(value, str):
         try:
@@ -264,10 +327,11 @@ def _take_json(attrs: dict[str, JSON], key: str) -> JSON:
 
 def _take_value(attrs: dict[str, JSON], prefix: str) -> JSON:
     """OpenInference ``input.value`` read by its ``input.mime_type``."""
-    mime = attrs.pop(f"{prefix}.mime_type", None)
-    if f"{prefix}.value" not in attrs:
+    mime_key, value_key = _VALUE_KEYS[prefix]
+    mime = attrs.pop(mime_key, None)
+    if value_key not in attrs:
         return _NO_VALUE
-    value = attrs.pop(f"{prefix}.value")
+    value = attrs.pop(value_key)
     if mime == "application/json" or (mime is None and isinstance(value, str)):
         return parse_json(value)
     return value

@@ -271,17 +271,36 @@ class ServerMetrics:
             self.cut.labels("redacted").inc(report.redacted)
         if report.truncated:
             self.cut.labels("truncated").inc(report.truncated)
+        # A request carries hundreds of steps of a few models and tools: each
+        # labelled child is looked up once, and counters move once per child.
+        # (``labels()`` and ``inc()`` per step were 5 µs of every ingested span.)
+        models: dict[str | None, tuple[Histogram, Histogram, Histogram]] = {}
+        costs: dict[str, float] = {}
+        tools: dict[tuple[str, str], int] = {}
         for row in report.steps:
             if row.status == "running":
                 continue
             if row.kind == "llm":
-                model = self._labels("model", row.model)
-                self.token_usage.labels(model, "input").observe(row.tokens_in)
-                self.token_usage.labels(model, "output").observe(row.tokens_out)
+                children = models.get(row.model)
+                if children is None:
+                    model = self._labels("model", row.model)
+                    children = models[row.model] = (
+                        self.token_usage.labels(model, "input"),
+                        self.token_usage.labels(model, "output"),
+                        self.operation_seconds.labels(model),
+                    )
+                tokens_in, tokens_out, duration = children
+                tokens_in.observe(row.tokens_in)
+                tokens_out.observe(row.tokens_out)
                 if row.ended_at is not None:
-                    seconds = max(row.ended_at - row.started_at, 0) / 1e9
-                    self.operation_seconds.labels(model).observe(seconds)
+                    duration.observe(max(row.ended_at - row.started_at, 0) / 1e9)
                 if row.cost:
-                    self.cost.labels(project, model).inc(row.cost)
+                    model = self._labels("model", row.model)
+                    costs[model] = costs.get(model, 0.0) + row.cost
             elif row.kind == "tool":
-                self.tool_calls.labels(self._labels("tool", row.name), row.status).inc()
+                called = (self._labels("tool", row.name), row.status)
+                tools[called] = tools.get(called, 0) + 1
+        for model, cost in costs.items():
+            self.cost.labels(project, model).inc(cost)
+        for (tool, status), calls in tools.items():
+            self.tool_calls.labels(tool, status).inc(calls)

@@ -17,7 +17,7 @@ from agentreel.storage import SessionFilter, Store, load_payload
 from ._messages import chat_messages
 from ._shapes import session_json, step_json
 from ._state import JSON, app_state, error, in_thread, key_project
-from ._steplist import depths, steps_json
+from ._steplist import depths, depths_of, rows_json, steps_json
 from ._when import parse_when
 
 router = APIRouter(prefix="/api")
@@ -111,13 +111,24 @@ def _steps(
     store: Store, prefix: str, project: str | None, start: int, limit: int | None
 ) -> dict[str, Any]:
     summary = find_session(store, prefix, project)
-    # Every step is read even for a page: a step's depth needs its ancestors.
-    steps = store.get_steps(summary.session.id)
-    depth = depths(steps)
-    chosen = [s for s in steps if s.number >= start] if start > 1 else steps
-    if limit is not None:
-        chosen = chosen[:limit]
-    return {"session": session_json(summary), "steps": steps_json(chosen, depth)}
+    sid = summary.session.id
+    rows = getattr(store, "get_step_rows", None)
+    if rows is None:  # a store without raw rows (the memory store)
+        # Every step is read even for a page: a step's depth needs its ancestors.
+        steps = store.get_steps(sid)
+        depth = depths(steps)
+        chosen = [s for s in steps if s.number >= start] if start > 1 else steps
+        if limit is not None:
+            chosen = chosen[:limit]
+        return {"session": session_json(summary), "steps": steps_json(chosen, depth)}
+    chosen_rows = rows(sid, from_number=start, limit=limit)
+    if start == 1 and limit is None:
+        depth = depths_of((row[1], row[3]) for row in chosen_rows)
+    else:
+        # A step's depth needs its ancestors: every step's parent is read,
+        # but only the rows of the page asked for.
+        depth = depths_of(store.get_step_parents(sid))  # type: ignore[attr-defined]
+    return {"session": session_json(summary), "steps": rows_json(chosen_rows, depth)}
 
 
 @router.get("/sessions/{session_id}/steps", summary="The steps of a session")
@@ -147,7 +158,11 @@ def _step(store: Store, prefix: str, project: str | None, number: int) -> dict[s
     step = store.get_step(sid, number)
     given, input_missing = _payload(store, step.input_ref)
     output, output_missing = _payload(store, step.output_ref)
-    children = [s.number for s in store.get_steps(sid) if s.parent_number == number]
+    parents = getattr(store, "get_step_parents", None)
+    if parents is None:  # a store without the light read (the memory store)
+        children = [s.number for s in store.get_steps(sid) if s.parent_number == number]
+    else:
+        children = [n for n, parent in parents(sid) if parent == number]
     return {
         "step": step_json(step),
         "input": given,

@@ -43,6 +43,10 @@ SELECT_STEPS = _q(
 )
 SELECT_STEP = _q(f"SELECT {_STEP_COLUMNS} FROM steps WHERE session_id = %s AND number = %s")
 STEP_RANGE = _q("SELECT COUNT(*), MAX(number) FROM steps WHERE session_id = %s")
+#: At most the third parameter's count of steps (a page of the API's listing).
+SELECT_STEP_PAGE = SELECT_STEPS + b" LIMIT %s"
+#: Every step's number and parent number: all a step's depth in the tree needs.
+STEP_PARENTS = _q("SELECT number, parent_number FROM steps WHERE session_id = %s ORDER BY number")
 SESSION_EXISTS = _q("SELECT 1 FROM sessions WHERE id = %s")
 SELECT_SESSION = _q(f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = %s")
 IDS_IN_RANGE = _q("SELECT id FROM sessions WHERE id >= %s AND id < %s ORDER BY id")

@@ -12,7 +12,7 @@ imported only when a store is opened.
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
@@ -137,23 +137,38 @@ class PostgresStore(SqlReads):
     def assign_step_numbers(self, session_id: str, span_ids: Sequence[str]) -> dict[str, int]:
         if not span_ids:
             return {}
-        wanted = list(dict.fromkeys(span_ids))
+        return self.assign_step_numbers_many({session_id: span_ids})[session_id]
+
+    def assign_step_numbers_many(
+        self, span_ids: Mapping[str, Sequence[str]]
+    ) -> dict[str, dict[str, int]]:
+        """:meth:`assign_step_numbers` for several sessions, in one transaction.
+
+        The sessions' counters are locked in id order, the same order in
+        every transaction, so two of them never wait for each other.
+        """
+        asked = {sid: ids for sid, ids in span_ids.items() if ids}
+        if not asked:
+            return {}
         with self._transaction("numbering steps in") as conn:
-            conn.execute(_pg_sql.NEW_COUNTER, (session_id,))
-            ((counted,),) = conn.execute(_pg_sql.LOCK_COUNTER, (session_id,)).fetchall()
-            ((written,),) = conn.execute(_pg_sql.HIGHEST_STEP, (session_id,)).fetchall()
-            rows = conn.execute(_pg_sql.KNOWN_SPANS, (session_id, wanted, session_id, wanted))
-            known: dict[str, int] = dict(rows.fetchall())
-            highest = max(counted, written)
-            numbers, new = number_spans(wanted, known, highest)
-            if new:
-                with conn.cursor() as cur:
-                    cur.executemany(
-                        _pg_sql.INSERT_SPAN_NUMBER, [(session_id, i, n) for i, n in new]
-                    )
-                highest = new[-1][1]
-            if highest != counted:
-                conn.execute(_pg_sql.SET_COUNTER, (highest, session_id))
+            return {sid: self._number(conn, sid, asked[sid]) for sid in sorted(asked)}
+
+    @staticmethod
+    def _number(conn: Connection, session_id: str, span_ids: Sequence[str]) -> dict[str, int]:
+        wanted = list(dict.fromkeys(span_ids))
+        conn.execute(_pg_sql.NEW_COUNTER, (session_id,))
+        ((counted,),) = conn.execute(_pg_sql.LOCK_COUNTER, (session_id,)).fetchall()
+        ((written,),) = conn.execute(_pg_sql.HIGHEST_STEP, (session_id,)).fetchall()
+        rows = conn.execute(_pg_sql.KNOWN_SPANS, (session_id, wanted, session_id, wanted))
+        known: dict[str, int] = dict(rows.fetchall())
+        highest = max(counted, written)
+        numbers, new = number_spans(wanted, known, highest)
+        if new:
+            with conn.cursor() as cur:
+                cur.executemany(_pg_sql.INSERT_SPAN_NUMBER, [(session_id, i, n) for i, n in new])
+            highest = new[-1][1]
+        if highest != counted:
+            conn.execute(_pg_sql.SET_COUNTER, (highest, session_id))
         return numbers
 
     # -- API keys -----------------------------------------------------------

@@ -62,6 +62,12 @@ SELECT_STEP = (
     f"SELECT {_READ_STEP_COLUMNS} FROM steps WHERE session_key = {_KEY_OF} AND number = ?2"
 )
 STEP_RANGE = f"SELECT COUNT(*), MAX(number) FROM steps WHERE session_key = {_KEY_OF}"
+#: At most ``?3`` steps from number ``?2`` (a page of the API's listing).
+SELECT_STEP_PAGE = SELECT_STEPS + " LIMIT ?3"
+#: Every step's number and parent number: all a step's depth in the tree needs.
+STEP_PARENTS = (
+    f"SELECT number, parent_number FROM steps WHERE session_key = {_KEY_OF} ORDER BY number"
+)
 SESSION_EXISTS = "SELECT 1 FROM sessions WHERE id = ?"
 SELECT_SESSION = f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ?"
 IDS_IN_RANGE = "SELECT id FROM sessions WHERE id >= ? AND id < ? ORDER BY id"

@@ -12,7 +12,7 @@ import sqlite3
 import threading
 import time
 import weakref
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -176,19 +176,37 @@ class SQLiteStore(SqlReads):
     def assign_step_numbers(self, session_id: str, span_ids: Sequence[str]) -> dict[str, int]:
         if not span_ids:
             return {}
+        return self.assign_step_numbers_many({session_id: span_ids})[session_id]
+
+    def assign_step_numbers_many(
+        self, span_ids: Mapping[str, Sequence[str]]
+    ) -> dict[str, dict[str, int]]:
+        """:meth:`assign_step_numbers` for several sessions, in one transaction.
+
+        Ingest numbers the spans of every session of a request at once: a
+        transaction each cost a commit each (16 per 512-span request).
+        """
+        asked = {sid: ids for sid, ids in span_ids.items() if ids}
+        if not asked:
+            return {}
         with self._writing("numbering steps in") as conn:
-            key = self._session_keys(conn, {session_id})[session_id]
-            wanted = list(dict.fromkeys(span_ids))
-            known = dict(self._spans_in(conn, _sql.NUMBERED_SPANS, key, wanted))
-            unknown = [i for i in wanted if i not in known]
-            from_steps = dict(self._spans_in(conn, _sql.STEP_SPANS, key, unknown))
-            known.update(from_steps)
-            ((highest,),) = conn.execute(_sql.HIGHEST_NUMBER, (key,)).fetchall()
-            numbers, new = number_spans(wanted, known, highest or 0)
-            # Spans found among the steps are recorded too, so the next
-            # question about them is answered without reading the steps.
-            new += from_steps.items()
-            conn.executemany(_sql.INSERT_SPAN_NUMBER, [(key, i, n) for i, n in new])
+            keys = self._session_keys(conn, set(asked))
+            return {sid: self._number(conn, keys[sid], ids) for sid, ids in asked.items()}
+
+    def _number(
+        self, conn: sqlite3.Connection, key: int, span_ids: Sequence[str]
+    ) -> dict[str, int]:
+        wanted = list(dict.fromkeys(span_ids))
+        known = dict(self._spans_in(conn, _sql.NUMBERED_SPANS, key, wanted))
+        unknown = [i for i in wanted if i not in known]
+        from_steps = dict(self._spans_in(conn, _sql.STEP_SPANS, key, unknown))
+        known.update(from_steps)
+        ((highest,),) = conn.execute(_sql.HIGHEST_NUMBER, (key,)).fetchall()
+        numbers, new = number_spans(wanted, known, highest or 0)
+        # Spans found among the steps are recorded too, so the next
+        # question about them is answered without reading the steps.
+        new += from_steps.items()
+        conn.executemany(_sql.INSERT_SPAN_NUMBER, [(key, i, n) for i, n in new])
         return numbers
 
     @staticmethod
