@@ -72,9 +72,13 @@ def test_live_view_shows_steps_as_they_start(page: Page, server: Server, agent: 
     expect(page.locator(".row[data-step='2']")).to_be_visible()
     expect(page.locator(".row[data-step='3']")).to_have_count(0)
     expect(page.get_by_test_id("stream-state")).to_have_text("connected")
-    # The debugger controls are there, disabled until the live-debug API exists.
+    # The debugger controls are there but disabled: this agent records from a
+    # thread of the test process without the control channel, so the
+    # live-debug API answers 404 NotLive and the panel says why.
     for action in ("continue", "step", "edit", "skip", "abort"):
         expect(page.get_by_test_id(f"debug-{action}")).to_be_disabled()
+    expect(page.get_by_test_id("pause-next")).to_be_disabled()
+    expect(page.get_by_test_id("debug-note")).to_contain_text("Live debugging is not available")
 
     agent.go_on.set()
     # New steps appear while the agent runs; the view follows the newest.

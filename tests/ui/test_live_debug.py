@@ -92,15 +92,26 @@ def test_a_breakpoint_set_in_the_page_pauses_the_agent_until_continued(
 
     a.go()
     paused_at(page, "#2 tool write_note: breakpoint 1 (tool:write_note)")
-    expect(page.get_by_test_id("paused-input")).to_contain_text('"path": "a.txt"')
-    expect(page.get_by_test_id("paused-input")).to_contain_text('"text": "first"')
-    # The paused step shows in the tree as running: it waits before it runs.
-    expect(page.locator(".row[data-step='2'].st-running")).to_be_visible()
+    # Before deciding: the step's input as it will run, and the model's context
+    # there (the messages of the model call before it, and its reply).
+    paused_input = page.get_by_test_id("paused-input")
+    expect(paused_input.locator("tr", has_text="path")).to_contain_text("a.txt")
+    expect(paused_input.locator("tr", has_text="text")).to_contain_text("first")
+    context = page.get_by_test_id("paused-context")
+    expect(context).to_contain_text("sent to #1 think, and its reply")
+    expect(context.locator(".msg[data-role='user']")).to_contain_text("take two notes")
+    expect(context.locator(".msg[data-role='assistant']")).to_contain_text("write the notes")
+    # The paused step shows in the tree as running (it waits before it runs),
+    # selected, with the same context in the step panel.
+    expect(page.locator(".row[data-step='2'].st-running")).to_have_attribute(
+        "aria-selected", "true"
+    )
+    expect(page.get_by_test_id("model-context")).to_contain_text("take two notes")
     screenshot(page, "live-paused")
 
     page.get_by_test_id("debug-continue").click()
     paused_at(page, "#3 tool write_note")  # the breakpoint stays while the page is open
-    expect(page.get_by_test_id("paused-input")).to_contain_text('"path": "b.txt"')
+    expect(paused_input.locator("tr", has_text="path")).to_contain_text("b.txt")
     # A spec that does not parse is refused with the parser's reason; nothing runs.
     page.get_by_test_id("bp-input").fill("if __import__('os').system('id')")
     page.get_by_test_id("bp-add").click()
@@ -175,7 +186,9 @@ def test_abort_ends_the_run_with_an_error(page: Page, live: LiveServer, start: A
     open_live(page, live, a)
     a.go()
     paused_at(page, "#1 llm think")
-    expect(page.get_by_test_id("paused-input")).to_contain_text("take two notes")
+    # A model call's input is the model's context: shown as a conversation.
+    messages = page.get_by_test_id("paused-messages")
+    expect(messages.locator(".msg[data-role='user']")).to_contain_text("take two notes")
     page.get_by_test_id("debug-abort").click()
     code, out, err = a.finish()
     assert code == 1 and "RunAborted" in err and "wrote" not in out
@@ -184,3 +197,25 @@ def test_abort_ends_the_run_with_an_error(page: Page, live: LiveServer, start: A
     expect(page.locator(".session-head .error-box")).to_contain_text(
         "RunAborted: run aborted at step 1"
     )
+    screenshot(page, "live-aborted")
+
+
+def test_pause_at_next_step_stops_the_agent_once(page: Page, live: LiveServer, start: Any) -> None:
+    a: Agent = start()
+    open_live(page, live, a)
+    page.get_by_test_id("pause-next").click()
+    expect(page.get_by_test_id("bp-list")).to_contain_text("1: name:* (the next step, once)")
+    a.go()
+    paused_at(page, "#1 llm think: breakpoint 1 (name:*)")
+    expect(page.get_by_test_id("pause-next")).to_be_disabled()
+    expect(page.get_by_test_id("paused-messages")).to_contain_text("take two notes")
+    # Before the first model call the model has no context yet: the step is the context.
+    expect(page.get_by_test_id("paused-context")).to_have_count(0)
+    screenshot(page, "live-paused-llm")
+    # The breakpoint went with its stop: Continue runs the agent to its end.
+    expect(page.get_by_test_id("bp-list")).to_be_empty()
+    page.get_by_test_id("debug-continue").click()
+    code, out, _err = a.finish()
+    assert code == 0
+    assert out.splitlines()[-1] == "done"
+    expect(page.get_by_test_id("live-badge")).to_have_text("ended")

@@ -10,7 +10,7 @@ from .conftest import Server, screenshot
 
 
 def _rows(page: Page) -> list[str]:
-    return page.locator("table.sessions tbody td.name > a").all_inner_texts()
+    return page.locator("table.sessions tbody td.name .name-line > a:first-child").all_inner_texts()
 
 
 def test_sessions_list_filters_searches_sorts_and_pages(page: Page, server: Server) -> None:
@@ -115,16 +115,27 @@ def test_session_view_steps_with_the_scrubber(page: Page, server: Server) -> Non
     expect(panel).to_contain_text("gpt-4.1")
     screenshot(page, "session")
 
-    # The next step is not a model call: the model's context follows along.
+    # The next step is not a model call: the model's context follows along,
+    # open (the messages sent to #16 and its reply), as `agentreel debug` shows it.
     forward.click()
     _at(page, 17)
     context = page.get_by_test_id("model-context")
-    expect(context).to_contain_text("#16")
-    context.locator("summary").click()
-    expect(context.locator(".msg[data-role='system']")).to_have_count(1)
+    expect(context).to_contain_text("2 messages sent to #16 chat.completions.create")
+    expect(context.locator(".msg[data-role='system']")).to_be_visible()
+    expect(context.locator(".msg[data-role='assistant']")).to_contain_text("Approve.")
+    screenshot(page, "session-context")
+    # Closed, it stays closed while stepping on; the context changes with the step.
+    context.locator("summary").click(position={"x": 4, "y": 6})  # the marker, not the link
+    expect(context).not_to_have_attribute("open", "")
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    _at(page, 19)
+    context = page.get_by_test_id("model-context")
+    expect(context).to_contain_text("sent to #18")
+    expect(context).not_to_have_attribute("open", "")
 
     page.get_by_test_id("raw-toggle").check()
-    expect(page.get_by_test_id("raw-json")).to_contain_text('"number": 17')
+    expect(page.get_by_test_id("raw-json")).to_contain_text('"number": 19')
     page.get_by_test_id("raw-toggle").uncheck()
     expect(page.get_by_test_id("raw-json")).to_have_count(0)
 
@@ -151,6 +162,7 @@ def test_a_step_is_linkable(page: Page, server: Server) -> None:
 def test_unknown_session_and_page_say_so(page: Page, server: Server) -> None:
     page.goto(server.url + "/s/ffffffffffff")
     expect(page.locator(".notice-error")).to_contain_text("No session")
+    screenshot(page, "not-found")
     page.goto(server.url + "/nowhere/at/all")
     assert page.locator("body").inner_text() != ""
 

@@ -107,6 +107,8 @@ def test_every_page_has_a_strict_csp_and_breaks_none_of_it(page: Page, server: S
         assert "unsafe-inline" not in csp and "unsafe-eval" not in csp, (path, csp)
         page.wait_for_load_state("networkidle")
         _assert_inert(page, path)
+        if path == f"/?q={XSS_MARK}":
+            screenshot(page, "xss-list")
     # The UI itself runs under the policy: no inline style or script of ours is refused.
     assert violations == []
 

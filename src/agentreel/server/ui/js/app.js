@@ -3,7 +3,8 @@
 // Every page has a stable URL (docs/ui.md); the server answers each of them
 // with the same shell page, and this module reads the path.
 
-import { enc, get, parse } from "./api.js";
+import { checkKey, enc, get, onUnauthorized, parse } from "./api.js";
+import { apiKey, keyFormClosed, keyFormShown, onKeyChange, renderSignOut, showKeyForm } from "./auth.js";
 import { h, mount, notice } from "./dom.js";
 
 const ROUTES = [
@@ -52,6 +53,8 @@ async function render() {
   const main = document.getElementById("main");
   const route = parseRoute(window.location);
   const key = routeKey(route);
+  keyFormClosed();
+  renderSignOut();
   if (current && current.key === key && current.view && current.view.update) {
     current.view.update(route);
     return;
@@ -71,15 +74,24 @@ async function render() {
     // the fetch is most of the time to first render.
     const early = window.agentreelPrefetch;
     window.agentreelPrefetch = null;
-    route.steps = early && early.id === route.id
-      ? early.response.then(parse)
-      : get(`/api/sessions/${enc(route.id)}/steps`);
-    route.steps.catch(() => {}); // the page reports it
+    const ours = early && early.id === route.id;
+    route.firstSteps = ours && early.first ? early.first.then(parse) : null;
+    if (route.firstSteps) route.firstSteps.catch(() => {}); // the page reports it
+    if (!route.firstSteps) {
+      route.steps = ours && early.response
+        ? early.response.then(parse)
+        : get(`/api/sessions/${enc(route.id)}/steps`);
+      route.steps.catch(() => {});
+    }
   }
+  const mine = current;
   try {
     const module = await LOADERS[route.page]();
+    // Another render, or the key form, took the page while the module loaded.
+    if (current !== mine) return;
     const view = module.render(main, route);
-    if (current && current.key === key) current.view = view;
+    if (current === mine) current.view = view;
+    else if (view && view.destroy) view.destroy();
   } catch (err) {
     mount(main, notice(`The page failed to load: ${err.message}`, "error"));
     throw err;
@@ -93,5 +105,21 @@ export function navigate(path, { replace = false } = {}) {
   render();
 }
 
+/** A 401 from the API: the server wants a key; the page makes way for the key form. */
+function askForKey(err) {
+  if (keyFormShown()) return;
+  if (current && current.view && current.view.destroy) current.view.destroy();
+  current = null;
+  showKeyForm(document.getElementById("main"), {
+    refused: apiKey() ? `The key of this tab was refused: ${err.message}` : null,
+    check: checkKey,
+  });
+}
+
+onUnauthorized(askForKey);
+onKeyChange(() => {
+  current = null;
+  render();
+});
 window.addEventListener("popstate", render);
 render();

@@ -89,7 +89,8 @@ export function messageView(message, index) {
     h("span", { class: `role role-${roleClass}` }, role),
     message.name ? h("span", { class: "muted" }, ` ${message.name}`) : null,
     message.tool_call_id ? h("span", { class: "muted mono" }, ` ← ${message.tool_call_id}`) : null,
-    index === undefined ? null : h("span", { class: "msg-index muted mono" }, `#${index + 1}`));
+    // "msg 2", not "#2": "#" is for step numbers everywhere else.
+    index === undefined ? null : h("span", { class: "msg-index muted mono" }, `msg ${index + 1}`));
   const calls = (message.tool_calls || []).map(toolCallView);
   return h("div", { class: `msg msg-${roleClass}`, "data-role": role },
     head, ...partsView(message.content), ...calls);

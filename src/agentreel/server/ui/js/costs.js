@@ -6,6 +6,22 @@ import { h, link, mount, notice, svg } from "./dom.js";
 import { fmtCost, fmtDuration, fmtInt, fmtTime, fmtTokens, shortId } from "./format.js";
 
 const RANGES = [["1d", "24 hours"], ["7d", "7 days"], ["30d", "30 days"], ["90d", "90 days"]];
+// Rows of a bar list: the costliest; the rest are counted in one line.
+const TOP = 12;
+
+/** Items that cost or used something, the costliest first, at most TOP of them. */
+function costly(items) {
+  const used = items.filter((i) => (i.cost || 0) > 0 || (i.tokens || 0) > 0)
+    .sort((a, b) => (b.cost || 0) - (a.cost || 0) || (b.tokens || 0) - (a.tokens || 0));
+  return { shown: used.slice(0, TOP), more: used.length - Math.min(used.length, TOP), idle: items.length - used.length };
+}
+
+function restLine(more, idle, what) {
+  const parts = [];
+  if (more) parts.push(`${fmtInt(more)} more ${what}`);
+  if (idle) parts.push(`${fmtInt(idle)} ${what} with no cost or tokens`);
+  return parts.length ? h("p", { class: "muted bar-rest" }, `and ${parts.join(", and ")}`) : null;
+}
 
 export function render(main, route) {
   const view = new CostsView(main);
@@ -100,7 +116,7 @@ class CostsView {
     const sessions = days.reduce((sum, d) => sum + (d.sessions || 0), 0);
     const card = (label, value, testid) => h("div", { class: "card" }, h("div", { class: "card-value mono", "data-testid": testid }, value), h("div", { class: "muted" }, label));
     const models = data.by_model || [];
-    const agents = data.by_agent || [];
+    const agents = costly(data.by_agent || []);
     const top = data.top_sessions || [];
     mount(this.body,
       h("div", { class: "cards" },
@@ -114,18 +130,19 @@ class CostsView {
           models.length ? barList(models, (m) => m.model ?? "(unknown)", (m) => m.cost || 0, fmtCost,
             (m) => `${fmtTokens(m.tokens || 0)} tok · ${fmtInt(m.calls)} calls`) : notice("No model calls.")),
         h("section", { "data-testid": "by-agent" }, h("h2", {}, "By agent"),
-          agents.length ? barList(agents, (a) => a.agent ?? "(none)", (a) => a.cost || 0, fmtCost,
-            (a) => `${fmtTokens(a.tokens || 0)} tok`) : notice("No agent steps."))),
+          agents.shown.length ? barList(agents.shown, (a) => a.agent ?? "(none)", (a) => a.cost || 0, fmtCost,
+            (a) => `${fmtTokens(a.tokens || 0)} tok`) : notice("No agent used a model in this period."),
+          restLine(agents.more, agents.idle, "agents"))),
       h("section", { "data-testid": "top-sessions" }, h("h2", {}, "Most expensive sessions"),
-        top.length ? h("table", { class: "grid" },
+        top.length ? h("div", { class: "table-wrap" }, h("table", { class: "grid" },
           h("thead", {}, h("tr", {}, h("th", {}, "name"), h("th", {}, "id"), h("th", {}, "started"),
             h("th", { class: "num" }, "duration"), h("th", { class: "num" }, "tokens"), h("th", { class: "num" }, "cost"))),
           h("tbody", {}, ...top.map((s) => h("tr", {},
             h("td", {}, link(`/s/${enc(s.id)}`, s.name), " ", h("span", { class: `status status-${s.status}` }, s.status)),
             h("td", { class: "mono" }, shortId(s.id)),
-            h("td", { class: "mono" }, fmtTime(s.started_at)),
+            h("td", { class: "time mono" }, fmtTime(s.started_at)),
             h("td", { class: "num mono" }, fmtDuration(s.duration_ms)),
             h("td", { class: "num mono" }, fmtTokens(s.tokens ? s.tokens.total : 0)),
-            h("td", { class: "num mono" }, fmtCost(s.cost)))))) : notice("No sessions in this period.")));
+            h("td", { class: "num mono" }, fmtCost(s.cost))))))) : notice("No sessions in this period.")));
   }
 }

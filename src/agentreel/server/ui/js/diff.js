@@ -110,8 +110,14 @@ class DiffView {
     mount(this.body,
       h("div", { class: "diff-sides" }, side(data.a), side(data.b)),
       summary,
-      h("div", { class: "diff-head" }, h("span", {}, "a"), h("span", {}, ""), h("span", {}, "b")),
+      h("div", { class: "diff-head" }, h("span", {}, "a"), h("span", {}, ""), h("span", {}, "b"),
+        h("span", {}, "what differs")),
       viewport);
+    // A short diff gets a box its size rather than a tall empty one.
+    if (rows.length * ROW < 300) {
+      viewport.classList.add("fits");
+      viewport.style.height = `${rows.length * ROW + 2}px`;
+    }
     this.list = new VirtualList(viewport, {
       rowHeight: ROW,
       renderRow: (i) => this.row(rows[i], i === divergeAt, data),

@@ -14,7 +14,7 @@ const ALLOWED_ATTRS = new Set([
   "class", "id", "title", "type", "name", "value", "placeholder", "role", "tabindex",
   "for", "min", "max", "step", "disabled", "checked", "selected", "colspan", "rowspan",
   "aria-label", "aria-expanded", "aria-selected", "aria-current", "aria-hidden",
-  "aria-live", "aria-pressed", "autocomplete", "spellcheck", "list", "rows", "size",
+  "aria-live", "aria-pressed", "aria-busy", "autocomplete", "spellcheck", "list", "rows", "size",
   "data-step", "data-page", "data-sort", "data-row", "data-change", "data-status",
   "data-kind", "data-role", "data-testid", "data-number", "data-state", "download",
 ]);

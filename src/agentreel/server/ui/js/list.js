@@ -10,7 +10,7 @@ const COLUMNS = [
   ["", null, "sel"],
   ["status", null, "st"],
   ["name", "name", "name"],
-  ["id", null, "id mono"],
+  ["id", null, "id"],
   ["tags", null, "tags"],
   ["started", "started", "time"],
   ["duration", "duration", "num"],
@@ -142,15 +142,17 @@ class ListView {
       this.diffButton.disabled = this.selected.size !== 2;
     });
     const t = s.tokens || {};
-    const name = h("td", { class: "name" }, link(`/s/${enc(s.id)}`, s.name));
-    if (s.status === "running") name.append(" ", link(`/live/${enc(s.id)}`, "live", { class: "live-link" }));
+    const name = h("td", { class: "name" }, h("div", { class: "name-line", title: s.name },
+      link(`/s/${enc(s.id)}`, s.name),
+      s.status === "running" ? [" ", link(`/live/${enc(s.id)}`, "live", { class: "live-link" })] : null));
     if (s.error) name.append(h("div", { class: "row-error" }, `${s.error.type}: ${s.error.message}`));
     return h("tr", { "data-status": s.status },
       h("td", { class: "sel" }, box),
       h("td", { class: "st" }, h("span", { class: `status status-${s.status}` }, s.status)),
       name,
       h("td", { class: "id mono", title: s.id }, shortId(s.id)),
-      h("td", { class: "tags" }, ...(s.tags || []).map((tag) => h("span", { class: "tag" }, tag))),
+      h("td", { class: "tags" }, h("div", { class: "tag-list" },
+        ...(s.tags || []).map((tag) => h("span", { class: "tag", title: tag }, tag)))),
       h("td", { class: "time mono", title: fmtTime(s.started_at) }, fmtAgo(s.started_at)),
       h("td", { class: "num mono" }, fmtDuration(s.duration_ms)),
       h("td", { class: "num mono" }, fmtInt(s.steps),

@@ -39,9 +39,10 @@ export class Scrubber {
       this.first, this.back, this.play, this.fwd, this.last, this.range, this.label, this.speed);
   }
 
-  /** The step numbers there are, in recorded order. */
-  setNumbers(numbers) {
+  /** The step numbers there are, in recorded order; `last`: the last still to come. */
+  setNumbers(numbers, last = null) {
     this.numbers = numbers;
+    this.lastToCome = last;
     this.range.max = String(Math.max(0, numbers.length - 1));
     this.show();
   }
@@ -60,7 +61,8 @@ export class Scrubber {
     const total = this.numbers.length;
     const i = this.position();
     this.range.value = String(i);
-    this.label.textContent = total ? `step ${this.current ?? "-"} / ${this.numbers[total - 1]}` : "no steps";
+    const last = this.lastToCome ?? this.numbers[total - 1];
+    this.label.textContent = total ? `step ${this.current ?? "-"} / ${last}` : "no steps";
     this.back.disabled = !total || i === 0;
     this.first.disabled = this.back.disabled;
     this.fwd.disabled = !total || i >= total - 1;

@@ -2,11 +2,14 @@
 // header, replay scrubber, step tree beside the waterfall, step panel.
 
 import { enc, get, sessionPath } from "./api.js";
+import { contextMessages, replyMessages } from "./conversation.js";
 import { h, link, mount, notice, throttleFrame } from "./dom.js";
-import { fmtCost, fmtDuration, fmtInt, fmtTime, fmtTokens, shortId } from "./format.js";
-import { DebugPanel, openStream } from "./live.js";
+import { fmtInt } from "./format.js";
+import { DebugPanel } from "./live.js";
 import { Scrubber } from "./scrubber.js";
+import { sessionHeader } from "./sessionhead.js";
 import { stepPanel } from "./steppanel.js";
+import { openStream } from "./stream.js";
 import { StepIndex, StepTree, timeAxis } from "./tree.js";
 
 export function render(main, route) {
@@ -22,6 +25,7 @@ class SessionView {
     this.live = route.page === "live";
     this.wanted = route.step;
     this.prefetched = route.steps || null;
+    this.firstPage = route.firstSteps || null;
     this.index = new StepIndex();
     this.details = new Map();
     this.current = null;
@@ -35,30 +39,74 @@ class SessionView {
     return `/s/${enc(this.id)}/step/${n}`;
   }
 
+  /** GET the whole step list (once). */
+  wholeList() {
+    if (!this.prefetched) this.prefetched = get(`${sessionPath(this.id)}/steps`);
+    return this.prefetched;
+  }
+
   async start() {
     mount(this.main, h("p", { class: "loading" }, "Loading session…"));
     let data;
     try {
-      data = await (this.prefetched || get(`${sessionPath(this.id)}/steps`));
+      // A first page of steps, when asked for (boot.js), draws the first
+      // screen; the whole list comes after.
+      data = this.firstPage
+        ? await this.firstPage.catch((err) => (err.status === 401 ? Promise.reject(err) : this.wholeList()))
+        : await this.wholeList();
     } catch (err) {
       if (this.destroyed) return;
-      document.title = "Session not found · agentreel";
-      mount(this.main, h("h1", {}, "Session"),
-        notice(err.status === 404 ? `No session ${this.id}.` : `Could not load the session: ${err.message}`, "error"),
-        h("p", {}, link("/", "All sessions")));
+      this.failed(err);
       return;
     }
     if (this.destroyed) return;
+    performance.mark("agentreel:steps-parsed");
     this.session = data.session;
+    this.index.setSession(data.session);
     for (const step of data.steps) this.index.upsert(step);
+    const partial = data.steps.length < (data.session.steps || 0);
+    if (partial) this.index.expect(data.session.steps);
     this.layout();
     this.rebuild();
     let first = this.wanted ?? (this.live ? this.index.maxNumber : this.index.order[0]);
     // A link to a step the session does not have opens at its first step.
     if (!this.index.steps.has(first)) first = this.index.order[0];
-    if (first) this.select(first, { url: this.wanted !== null && first !== this.wanted });
+    const shown = first ? this.select(first, { url: this.wanted !== null && first !== this.wanted }) : null;
+    performance.mark("agentreel:first-render");
     document.addEventListener("keydown", this.onKey);
     if (this.live) this.startLive();
+    // The rest of the steps once the first step's payloads are in: on a
+    // one-process server the two requests would share its time, and the
+    // payloads are what the user reads first.
+    if (partial) Promise.resolve(shown).finally(() => this.rest());
+  }
+
+  /** The whole step list, after a first page was drawn. */
+  async rest() {
+    let data;
+    try {
+      data = await this.wholeList();
+    } catch (err) {
+      if (this.destroyed) return;
+      this.index.expect(0);
+      this.rebuild();
+      this.header.append(notice(`Only the first ${fmtInt(this.index.steps.size)} steps could be loaded: ${err.message}`, "error"));
+      return;
+    }
+    if (this.destroyed) return;
+    this.session = data.session;
+    this.index.setSession(data.session);
+    for (const step of data.steps) this.index.upsert(step);
+    this.index.expect(0);
+    this.rebuild();
+    performance.mark("agentreel:all-steps");
+  }
+
+  failed(err) {
+    document.title = "Session not found · agentreel";
+    mount(this.main, h("h1", {}, "Session"),
+      notice(err.status === 404 ? `No session ${this.id}.` : `Could not load the session: ${err.message}`, "error"),
+      h("p", {}, link("/", "All sessions")));
   }
 
   layout() {
@@ -74,7 +122,13 @@ class SessionView {
     const left = h("div", { class: "pane-left" }, treeHead, this.viewport);
     const right = h("div", { class: "pane-right" });
     if (this.live) {
-      this.debug = new DebugPanel(this.id);
+      this.debug = new DebugPanel(this.id, {
+        contextFor: (n) => this.modelContext(n),
+        onPause: (pause) => {
+          // The step the agent waits at, in the tree and the panel below.
+          if (this.follow && this.index.steps.has(pause.step)) this.select(pause.step, { url: false });
+        },
+      });
       right.appendChild(this.debug.el);
     }
     right.appendChild(this.panel);
@@ -89,50 +143,17 @@ class SessionView {
         this.rebuild();
       },
     });
-    this.renderHeader(s);
-  }
-
-  renderHeader(s) {
-    const t = s.tokens || {};
-    const forked = s.forked_from
-      ? h("span", { class: "muted" }, " forked from ",
-        link(`/s/${enc(s.forked_from.session_id)}/step/${s.forked_from.step}`,
-          `${shortId(s.forked_from.session_id)} #${s.forked_from.step}`, { class: "mono" }))
-      : null;
-    const tags = (s.tags || []).map((tag) => h("span", { class: "tag" }, tag));
-    const other = this.live
-      ? link(`/s/${enc(this.id)}`, "Replay view")
-      : link(`/live/${enc(this.id)}`, "Live view");
-    mount(this.header,
-      h("div", { class: "crumbs" }, link("/", "Sessions"), " / ",
-        h("span", { class: "mono" }, shortId(s.id))),
-      h("div", { class: "title-row" },
-        h("h1", { class: "session-name", title: s.name }, s.name),
-        h("span", { class: `status status-${s.status}`, "data-testid": "session-status" }, s.status),
-        this.live ? h("span", { class: "live-badge", "data-testid": "live-badge" },
-          s.status === "running" ? "● live" : "ended") : null,
-        ...tags, forked),
-      h("div", { class: "facts mono" },
-        h("span", { title: "session id" }, s.id),
-        h("span", {}, fmtTime(s.started_at)),
-        h("span", {}, fmtDuration(s.duration_ms)),
-        h("span", { "data-testid": "session-steps" }, `${fmtInt(s.steps)} steps`),
-        s.errors ? h("span", { class: "bad" }, `${fmtInt(s.errors)} errors`) : null,
-        h("span", { title: `${fmtInt(t.input)} in, ${fmtInt(t.output)} out` }, `${fmtTokens(t.total ?? 0)} tokens`),
-        h("span", {}, fmtCost(s.cost)),
-        s.project && s.project !== "default" ? h("span", {}, `project ${s.project}`) : null),
-      h("div", { class: "actions" }, other,
-        link(`/diff?a=${enc(this.id)}`, "Diff with…"),
-        h("a", { href: `${sessionPath(this.id)}/export`, download: true }, "Export reel")),
-      s.error ? h("div", { class: "error-box" }, h("strong", {}, `${s.error.type}: `), s.error.message) : null);
-    document.title = `${s.name} · agentreel`;
+    sessionHeader(this.header, s, { id: this.id, live: this.live });
   }
 
   rebuild() {
     if (this.destroyed) return;
     this.index.rebuild(Date.now() * 1000);
     this.axis.replaceChildren(timeAxis(this.index));
-    this.scrubber.setNumbers([...this.index.steps.keys()].sort((a, b) => a - b));
+    // While the last steps are on their way, the scrubber names the last
+    // step there will be (numbers run from 1 in recorded order).
+    const missing = this.index.missing;
+    this.scrubber.setNumbers(this.index.numbers, missing ? this.index.numbers.length + missing : null);
     this.tree.reload();
   }
 
@@ -146,13 +167,28 @@ class SessionView {
     this.scrubber.setCurrent(n);
     if (url && !this.live) window.history.replaceState(null, "", this.stepPath(n));
     this.renderPanel();
-    this.load(n);
+    return this.load(n);
   }
 
   contextNumber(n) {
     const step = this.index.steps.get(n);
     if (!step || step.kind === "llm") return null;
     return this.index.lastLlmAtOrBefore(n);
+  }
+
+  /** The model's context at step n: the last model call before it, its messages and reply. */
+  async modelContext(n) {
+    const ctx = this.index.lastLlmAtOrBefore(n - 1);
+    if (ctx === null) return null;
+    const detail = await this.fetchDetail(ctx);
+    if (detail.error) return null;
+    const step = this.index.steps.get(ctx);
+    return {
+      number: ctx,
+      name: step ? step.name : "",
+      messages: contextMessages(detail) || [],
+      reply: replyMessages(detail.output),
+    };
   }
 
   async load(n) {
@@ -235,7 +271,7 @@ class SessionView {
       },
       onSession: (session) => {
         this.session = session;
-        this.renderHeader(session);
+        sessionHeader(this.header, session, { id: this.id, live: this.live });
       },
       onState: (text) => this.debug && this.debug.setStream(text),
     });

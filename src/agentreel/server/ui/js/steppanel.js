@@ -3,9 +3,12 @@
 
 import { h, link } from "./dom.js";
 import { contextMessages, conversationView, pretty, replyMessages, textBlock } from "./conversation.js";
-import { fmtCost, fmtDuration, fmtInt, fmtTime } from "./format.js";
+import { fmtCost, fmtDuration, fmtInt, fmtTime, plural } from "./format.js";
 
 let rawMode = false; // kept across steps: an engineer reading JSON keeps reading JSON
+// The model context of a step that is not a model call: open unless the user
+// closed it, and kept so while scrubbing, so it follows the steps.
+let contextOpen = true;
 
 function kv(label, value, cls = "") {
   return [h("dt", {}, label), h("dd", { class: cls }, value)];
@@ -15,7 +18,8 @@ function section(title, ...body) {
   return h("section", { class: "panel-section" }, h("h3", {}, title), ...body);
 }
 
-function valueView(value) {
+/** A payload: text as text, a flat object as a key/value table, else JSON. */
+export function valueView(value) {
   if (value === null || value === undefined) return h("span", { class: "muted" }, "none");
   if (typeof value === "string") return textBlock(value);
   if (typeof value === "object" && !Array.isArray(value)) {
@@ -86,19 +90,12 @@ function readable(s, detail, context, pathFor) {
   const messages = contextMessages(detail);
   if (s.kind === "llm" && messages) {
     const reply = replyMessages(detail.output);
-    out.push(section(`Context · ${messages.length} messages`, conversationView(messages)));
+    out.push(section(`Context · ${plural(messages.length, "message")}`, conversationView(messages)));
     out.push(section("Reply", reply.length ? conversationView(reply) : valueView(detail.output)));
   } else {
     out.push(section("Input", valueView(detail.input)));
     out.push(section("Output", valueView(detail.output)));
-    if (context && context.detail) {
-      const msgs = contextMessages(context.detail) || [];
-      const box = h("details", { class: "context-box", "data-testid": "model-context" },
-        h("summary", {}, `Model context at this step: ${msgs.length} messages, from `,
-          h("span", { class: "mono" }, `#${context.number}`)),
-        conversationView(msgs));
-      out.push(section("Model context", box));
-    }
+    if (context && context.detail) out.push(section("Model context", contextBox(context, pathFor)));
   }
   const attrs = Object.entries(s.attributes || {});
   if (attrs.length) {
@@ -108,10 +105,29 @@ function readable(s, detail, context, pathFor) {
   }
   const children = detail.children || [];
   if (children.length) {
-    out.push(section(`Children · ${children.length}`, h("p", { class: "children" },
+    out.push(section(`Children · ${fmtInt(children.length)}`, h("p", { class: "children" },
       ...children.flatMap((n, i) => [i ? " " : null, link(pathFor(n), `#${n}`, { class: "mono" })]))));
   }
   return out;
+}
+
+/**
+ * What the model "knew" at a step that is not a model call, as `agentreel
+ * debug` prints it: the messages sent to the last model call at or before
+ * the step, and that call's reply (which asked for this tool call or plan).
+ */
+function contextBox(context, pathFor) {
+  const msgs = contextMessages(context.detail) || [];
+  const reply = replyMessages(context.detail.output);
+  const call = context.detail.step || {};
+  const box = h("details", { class: "context-box", "data-testid": "model-context" },
+    h("summary", {}, `${plural(msgs.length, "message")} sent to `,
+      link(pathFor(context.number), `#${context.number}`, { class: "mono" }),
+      ` ${call.name ?? "the model"}`, reply.length ? ", and its reply" : ""),
+    conversationView([...msgs, ...reply]));
+  box.open = contextOpen;
+  box.addEventListener("toggle", () => { contextOpen = box.open; });
+  return box;
 }
 
 function rawToggle() {

@@ -15,12 +15,30 @@ export class StepIndex {
     this.steps = new Map();
     this.collapsed = new Set();
     this.order = [];
+    this.numbers = [];
     this.rowOf = new Map();
     this.depth = new Map();
     this.children = new Map();
     this.llmNumbers = [];
     this.t0 = null;
     this.t1 = null;
+    // The session's own time range: the axis is right from the first page of
+    // steps on, before the last ones arrive.
+    this.sessionT0 = null;
+    this.sessionT1 = null;
+    // Steps the session has that are not here yet (drawn as loading rows).
+    this.missing = 0;
+  }
+
+  /** The session's time range, from its summary. */
+  setSession(session) {
+    this.sessionT0 = isoUs(session.started_at);
+    this.sessionT1 = isoUs(session.ended_at);
+  }
+
+  /** The session has `total` steps, some still on their way (0: all are here). */
+  expect(total) {
+    this.missing = Math.max(0, total - this.steps.size);
   }
 
   upsert(step) {
@@ -38,9 +56,10 @@ export class StepIndex {
     const children = new Map();
     const roots = [];
     const numbers = [...this.steps.keys()].sort((a, b) => a - b);
+    this.numbers = numbers;
     this.llmNumbers = [];
-    let t0 = null;
-    let t1 = null;
+    let t0 = this.sessionT0;
+    let t1 = this.sessionT1;
     for (const n of numbers) {
       const step = this.steps.get(n);
       const parent = step.parent;
@@ -111,36 +130,50 @@ export class StepTree {
   constructor(viewport, index, { onSelect, onToggle }) {
     this.index = index;
     this.current = null;
-    this.onSelect = onSelect;
-    this.onToggle = onToggle;
     this.list = new VirtualList(viewport, {
       rowHeight: ROW_HEIGHT,
       renderRow: (i) => this.renderRow(i),
     });
+    // One listener for every row, rather than two per row drawn: scrolling
+    // through 10,000 steps draws rows on every frame.
+    this.onClick = (event) => {
+      const row = event.target.closest(".row[data-step]");
+      if (!row) return;
+      const n = Number(row.dataset.step);
+      if (event.target.closest(".caret[aria-expanded]")) {
+        event.stopPropagation();
+        onToggle(n);
+      } else {
+        onSelect(n);
+      }
+    };
+    viewport.addEventListener("click", this.onClick);
+    this.viewport = viewport;
   }
 
   renderRow(i) {
     const index = this.index;
+    if (i >= index.order.length) {
+      return h("div", { class: "row loading-row", "aria-busy": "true" },
+        h("div", { class: "cell-tree" }, h("span", { class: "num mono" }, ""),
+          h("span", { class: "muted" }, "loading…")),
+        h("div", { class: "cell-time" }));
+    }
     const n = index.order[i];
     const step = index.steps.get(n);
     const depth = index.depth.get(n) || 0;
     const hasKids = index.children.has(n);
+    const collapsed = hasKids && index.collapsed.has(n);
     const classes = ["row", `st-${step.status}`];
     if (n === this.current) classes.push("selected");
     else if (this.current !== null && n > this.current) classes.push("future");
     const caret = hasKids
       ? h("button", {
         class: "caret", type: "button", tabindex: "-1",
-        "aria-label": index.collapsed.has(n) ? "expand" : "collapse",
-        "aria-expanded": index.collapsed.has(n) ? "false" : "true",
-      }, index.collapsed.has(n) ? "▸" : "▾")
+        "aria-label": collapsed ? "expand" : "collapse",
+        "aria-expanded": collapsed ? "false" : "true",
+      }, collapsed ? "▸" : "▾")
       : h("span", { class: "caret" });
-    if (hasKids) {
-      caret.addEventListener("click", (event) => {
-        event.stopPropagation();
-        this.onToggle(n);
-      });
-    }
     const indent = h("span", { class: "indent" });
     indent.style.width = `${depth * INDENT}px`;
     const tree = h("div", { class: "cell-tree" },
@@ -149,12 +182,10 @@ export class StepTree {
       h("span", { class: `kind kind-${step.kind}` }, step.kind),
       h("span", { class: "name" }, step.name),
       step.status === "error" ? h("span", { class: "err-mark", title: "error" }, "✕") : null);
-    const row = h("div", {
+    return h("div", {
       class: classes.join(" "), role: "row", "data-step": n,
       "aria-selected": n === this.current ? "true" : "false",
     }, tree, this.bar(step));
-    row.addEventListener("click", () => this.onSelect(n));
-    return row;
   }
 
   bar(step) {
@@ -164,18 +195,26 @@ export class StepTree {
     if (start === null || t0 === null) return cell;
     const span = Math.max(1, t1 - t0);
     const end = isoUs(step.ended_at) ?? (step.status === "running" ? t1 : start);
-    const left = ((start - t0) / span) * 100;
-    const width = Math.max(0.3, ((end - start) / span) * 100);
+    const left = Math.max(0, Math.min(100, ((start - t0) / span) * 100));
+    const width = Math.min(Math.max(0.3, ((end - start) / span) * 100), 100 - left);
     const bar = h("div", { class: `bar kind-${step.kind} st-${step.status}` });
     bar.style.left = `${left}%`;
-    bar.style.width = `${Math.min(width, 100 - left)}%`;
+    bar.style.width = `${width}%`;
     const label = h("span", { class: "bar-label mono" },
       step.status === "running" ? "running" : fmtDuration(step.duration_ms));
-    if (left > 70) {
+    // The label goes after the bar, or before it when the bar reaches the
+    // right edge (a label past the edge would be cut off).
+    if (left + width > 80) {
       label.classList.add("before");
       label.style.right = `${100 - left}%`;
+      if (left < 20) {
+        // A bar across nearly the whole axis: the label sits inside it.
+        label.classList.add("inside");
+        label.style.right = "auto";
+        label.style.left = `${left}%`;
+      }
     } else {
-      label.style.left = `${Math.min(left + width, 100)}%`;
+      label.style.left = `${left + width}%`;
     }
     cell.append(bar, label);
     return cell;
@@ -187,7 +226,7 @@ export class StepTree {
 
   /** Re-render after the steps or the order changed. */
   reload() {
-    this.list.setCount(this.index.order.length);
+    this.list.setCount(this.index.order.length + this.index.missing);
   }
 
   repaint() {
@@ -200,6 +239,7 @@ export class StepTree {
   }
 
   destroy() {
+    this.viewport.removeEventListener("click", this.onClick);
     this.list.destroy();
   }
 }
@@ -209,7 +249,8 @@ export function timeAxis(index) {
   const axis = h("div", { class: "time-axis mono" });
   if (index.t0 === null) return axis;
   const spanMs = (index.t1 - index.t0) / 1000;
-  for (const f of [0, 0.25, 0.5, 0.75]) {
+  // Three ticks and the end: a fourth crowded the end label on a narrow pane.
+  for (const f of [0, 1 / 3, 2 / 3]) {
     const tick = h("span", { class: "tick" }, f === 0 ? "0" : fmtDuration(spanMs * f));
     tick.style.left = `${f * 100}%`;
     axis.appendChild(tick);

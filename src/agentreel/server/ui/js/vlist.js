@@ -3,6 +3,11 @@
 // A 10,000-step session must open and scroll smoothly, so only the rows in
 // view (plus a few either side) exist in the DOM; a spacer gives the scroll
 // area the height of all of them.
+//
+// The list never reads layout while drawing: the viewport's height comes
+// from a ResizeObserver and its scroll position from scroll events, so
+// drawing rows does not force the browser to lay the page out (on the first
+// render that was done three times over, before anything was painted).
 
 import { h, throttleFrame } from "./dom.js";
 
@@ -17,14 +22,24 @@ export class VirtualList {
     this.renderRow = renderRow;
     this.overscan = overscan;
     this.count = 0;
+    this.top = 0; // the viewport's scrollTop, as last seen or set
+    // Until the observer reports, assume the window's height: enough rows.
+    this.height = window.innerHeight;
     this.rows = new Map(); // index -> element
     this.spacer = h("div", { class: "vlist-spacer" });
     this.window = h("div", { class: "vlist-window" });
     this.spacer.appendChild(this.window);
     viewport.appendChild(this.spacer);
-    this.onScroll = throttleFrame(() => this.paint());
+    this.onScroll = throttleFrame(() => {
+      this.top = this.viewport.scrollTop;
+      this.paint();
+    });
     viewport.addEventListener("scroll", this.onScroll, { passive: true });
-    this.resizeObserver = new ResizeObserver(() => this.onScroll());
+    this.resizeObserver = new ResizeObserver((entries) => {
+      const box = entries[entries.length - 1].contentRect;
+      if (box.height > 0) this.height = box.height;
+      this.paint();
+    });
     this.resizeObserver.observe(viewport);
   }
 
@@ -43,8 +58,8 @@ export class VirtualList {
   }
 
   paint() {
-    const top = this.viewport.scrollTop;
-    const height = this.viewport.clientHeight || 600;
+    const top = this.top;
+    const height = this.height;
     const first = Math.max(0, Math.floor(top / this.rowHeight) - this.overscan);
     const last = Math.min(this.count, Math.ceil((top + height) / this.rowHeight) + this.overscan);
     if (first === this.first && last === this.last) return;
@@ -75,10 +90,12 @@ export class VirtualList {
   scrollToIndex(index) {
     if (index < 0 || index >= this.count) return;
     const top = index * this.rowHeight;
-    const view = this.viewport.clientHeight || 600;
-    const current = this.viewport.scrollTop;
+    const view = this.height;
+    const current = this.top;
     if (top < current || top + this.rowHeight > current + view) {
-      this.viewport.scrollTop = Math.max(0, top - view / 2 + this.rowHeight / 2);
+      this.top = Math.max(0, Math.min(top - view / 2 + this.rowHeight / 2,
+        this.count * this.rowHeight - view));
+      this.viewport.scrollTop = this.top;
     }
     this.paint();
   }
