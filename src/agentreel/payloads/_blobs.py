@@ -33,7 +33,8 @@ import orjson
 from agentreel.errors import MissingPayload
 
 _MARKERS = frozenset({"@blob", "@chain", "@lit"})
-_CHAIN_SEED = hashlib.sha256(b"agentreel chain v1").digest()
+_CHAIN_SEED_HEX = hashlib.sha256(b"agentreel chain v1").hexdigest()
+_MARKER_BYTES = b'"@'
 #: Lists shorter than this are stored inline: chaining them saves nothing.
 MIN_CHAIN = 2
 
@@ -73,6 +74,8 @@ class PayloadEncoder:
     def __init__(self, max_known: int = 100_000) -> None:
         self._known: MutableMapping[str, bool] = {}
         self._max_known = max_known
+        #: (rolling hash so far, next item's digest) -> the rolling hash after it.
+        self._rolls: dict[tuple[str, str], str] = {}
 
     def encode(self, value: Any) -> EncodedPayload:
         blobs: dict[str, bytes] = {}
@@ -82,7 +85,16 @@ class PayloadEncoder:
         blobs[root] = data
         return EncodedPayload(root, blobs)
 
-    def _encode(self, value: Any, blobs: dict[str, bytes], *, chain: bool) -> Any:
+    def root_of(self, value: Any) -> str:
+        """The root digest :meth:`encode` gives ``value``, without making its blobs.
+
+        A digest does not depend on which chain prefixes are already stored,
+        so this neither reads nor updates that memory (replay uses it to match
+        a live request against the recorded ``input_ref``).
+        """
+        return digest_of(dump_blob(self._encode(value, None, chain=True)))
+
+    def _encode(self, value: Any, blobs: dict[str, bytes] | None, *, chain: bool) -> Any:
         if isinstance(value, dict):
             out = {k: self._encode(v, blobs, chain=chain) for k, v in value.items()}
             if len(out) == 1 and next(iter(out)) in _MARKERS:
@@ -94,20 +106,35 @@ class PayloadEncoder:
             return [self._encode(v, blobs, chain=chain) for v in value]
         return value
 
-    def _chain(self, items: list[Any], blobs: dict[str, bytes]) -> str:
+    def _chain(self, items: list[Any], blobs: dict[str, bytes] | None) -> str:
         digests: list[str] = []
         for item in items:
-            data = dump_blob(self._encode(item, blobs, chain=False))
+            data = dump_blob(item)
+            # Only a dict shaped like a marker needs rewriting (as @lit), and
+            # every marker key starts with '"@' in JSON; without those bytes
+            # the item's own JSON is its blob, and no walk over it is needed.
+            if data.find(_MARKER_BYTES) >= 0:
+                data = dump_blob(self._encode(item, blobs, chain=False))
             d = digest_of(data)
-            blobs[d] = data
+            if blobs is not None:
+                blobs[d] = data
             digests.append(d)
+        # A conversation is resent with one more message on every call: the
+        # rolling hash of its known prefix is looked up, not recomputed, so
+        # encoding it stays O(new messages) in hashing.
+        rolls = self._rolls
+        if len(rolls) >= 4 * self._max_known:
+            rolls.clear()
         rolling: list[str] = []
-        h = _CHAIN_SEED
+        h = _CHAIN_SEED_HEX
         for d in digests:
-            h = hashlib.sha256(h + bytes.fromhex(d)).digest()
-            rolling.append(h.hex())
+            nxt = rolls.get((h, d))
+            if nxt is None:
+                nxt = rolls[h, d] = hashlib.sha256(bytes.fromhex(h + d)).hexdigest()
+            rolling.append(nxt)
+            h = nxt
         full = rolling[-1]
-        if full in self._known:
+        if blobs is None or full in self._known:
             return full
         start = 0
         prefix: str | None = None

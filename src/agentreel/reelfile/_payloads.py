@@ -25,6 +25,7 @@ from agentreel.payloads import Fetch, digest_of
 _CHAIN_SEED = hashlib.sha256(b"agentreel chain v1").digest()
 
 _DIGEST = re.compile(r"[0-9a-f]{64}")
+_MARKER = b'"@'
 
 
 class MalformedBlob(ValueError):
@@ -92,8 +93,14 @@ def reachable(fetch: Fetch, roots: Iterable[str], skip: set[str]) -> list[tuple[
             data = found.get(digest)
             if data is None:
                 raise MissingPayload(digest)
-            collected.append((digest, bytes(data)))
-            following.extend(references(orjson.loads(data)))
+            data = bytes(data)
+            collected.append((digest, data))
+            # Every marker is an object key starting with "@", so a blob
+            # without the bytes '"@' mentions no other blob; most blobs (chat
+            # messages, tool results) are leaves, and parsing them would cost
+            # replay and export most of their loading time.
+            if data.find(_MARKER) >= 0:
+                following.extend(references(orjson.loads(data)))
         level = _fresh(following, skip)
     return collected
 

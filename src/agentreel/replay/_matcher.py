@@ -53,7 +53,7 @@ class Matcher:
             start += 1
         self._first[key] = start
         live = step.input
-        live_ref = None if live is None else self._encoder.encode(live).root
+        live_ref = None if live is None else self._encoder.root_of(live)
         live_digest: str | None = None
         chosen: RecordedStep | None = None
         for rs in pool[start:]:
@@ -116,7 +116,7 @@ class Matcher:
         chosen = pool[start]
         live = step.input
         if live is not None and len(pool) - start > 1:
-            live_ref = self._encoder.encode(live).root
+            live_ref = self._encoder.root_of(live)
             if chosen.step.input_ref != live_ref:
                 for rs in pool[start + 1 :]:
                     if rs.number not in consumed and rs.step.input_ref == live_ref:
