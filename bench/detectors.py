@@ -12,10 +12,14 @@ project, so every analysis has a full 50-session baseline.
 
     python bench/detectors.py                 # generate if needed, then time the detectors
     python bench/detectors.py --sessions 200  # a smaller run (its own file)
+    python bench/detectors.py --long          # one session of 10,105 steps instead
 
 Times ``analyze()`` over every session, oldest first, with every detector
 on: the default settings plus a rule and a daily budget. Prints the total
 and per-session wall time, and the findings by kind (``--json`` for JSON).
+``--long`` times ``analyze()`` of one session of 100 agents of 50 model calls
+each (10,105 steps, the same shapes), three times, after 50 ordinary sessions
+of the same project (its baseline).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from agentreel.detectors import DetectorConfig, Rule, analyze_sessions
+from agentreel.detectors import DetectorConfig, Rule, analyze, analyze_sessions
 from agentreel.model import ErrorInfo, Session, Status, StepRow
 from agentreel.payloads import PayloadEncoder
 from agentreel.storage import SessionFilter, SQLiteStore, WriteBatch
@@ -62,7 +66,7 @@ TOOLS = [
 ]
 
 
-def _answer(calls: list[tuple[str, str]], text: str | None) -> dict[str, Any]:
+def _answer(calls: list[tuple[str, tuple[str, Any]]], text: str | None) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant", "content": text}
     if calls:
         message["tool_calls"] = [
@@ -72,7 +76,13 @@ def _answer(calls: list[tuple[str, str]], text: str | None) -> dict[str, Any]:
     return {"object": "chat.completion", "model": "gpt-4o-mini", "choices": [{"message": message}]}
 
 
-def _session(rng: random.Random, index: int, encoder: PayloadEncoder) -> WriteBatch:
+def _session(
+    rng: random.Random,
+    index: int,
+    encoder: PayloadEncoder,
+    agents: int = AGENTS,
+    calls: int = CALLS,
+) -> WriteBatch:
     sid = f"{index:08x}{rng.getrandbits(96):024x}"
     start = T0 + index * 300_000 * MS
     rows: list[StepRow] = []
@@ -100,17 +110,17 @@ def _session(rng: random.Random, index: int, encoder: PayloadEncoder) -> WriteBa
         return number
 
     planner = add("agent", "planner", None)
-    plan = {"steps": [{"id": f"s{i}", "agent": f"worker{i}"} for i in range(AGENTS)]}
+    plan = {"steps": [{"id": f"s{i}", "agent": f"worker{i}"} for i in range(agents)]}
     add("plan", "plan", planner, output=ref(plan))
     asked = {"system": "Plan.", "messages": [{"role": "user", "content": "go"}]}
     said = {"type": "message", "content": [{"type": "text", "text": json.dumps(plan)}]}
     add("llm", "messages.create", planner, model="claude-sonnet-4-5", tokens=(900, 120),
         cost=0.0045, input=ref(asked), output=ref(said))  # fmt: skip
-    for a in range(AGENTS):
+    for a in range(agents):
         agent = add("agent", f"worker{a}", None, attributes={"plan_step": f"s{a}"})
         brief = f"Do part {a} of task {index}."
         history: list[dict[str, Any]] = [{"role": "user", "content": brief}]
-        for c in range(CALLS):
+        for c in range(calls):
             system = SYSTEM.format(agent=f"worker{a}")
             if fault == "drop" and a == 1 and c >= 10:
                 system = system.split(". ")[0] + "."
@@ -146,13 +156,13 @@ def _session(rng: random.Random, index: int, encoder: PayloadEncoder) -> WriteBa
             ]  # fmt: skip
     add("event", "checkpoint", None)
     add("event", "done", None)
-    assert len(rows) == STEPS, len(rows)
+    assert len(rows) == 3 + agents * (1 + 2 * calls) + 2, len(rows)
     session = Session(id=sid, name=f"task-{index}", project="bench", status=Status.OK,
-                      started_at=start, ended_at=start + (STEPS + 1) * 10 * MS)  # fmt: skip
+                      started_at=start, ended_at=start + (len(rows) + 1) * 10 * MS)  # fmt: skip
     return WriteBatch(sessions=[session], steps=rows, blobs=blobs)
 
 
-def generate(path: Path, sessions: int, seed: int = 7) -> None:
+def generate(path: Path, sessions: int, seed: int = 7, *, long: bool = False) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     encoder = PayloadEncoder()
@@ -160,8 +170,42 @@ def generate(path: Path, sessions: int, seed: int = 7) -> None:
     try:
         for index in range(sessions):
             store.write(_session(rng, index, encoder))
+        if long:
+            store.write(_session(rng, sessions, encoder, agents=100, calls=50))
     finally:
         store.close()
+
+
+def _config() -> DetectorConfig:
+    return DetectorConfig(
+        rules=(Rule("no-force-push", pattern=r"push\s+(--force|-f)\b"),), daily_budget_usd=50.0
+    )
+
+
+def long_session(path: Path, as_json: bool) -> int:
+    """Time ``analyze()`` of the newest session of ``path``: the long one."""
+    store = SQLiteStore(path, create=False)
+    try:
+        (newest,) = store.list_sessions(SessionFilter(limit=1))
+        times = []
+        for _ in range(3):
+            began = time.perf_counter()
+            report = analyze(store, newest.session.id, config=_config())
+            times.append(time.perf_counter() - began)
+    finally:
+        store.close()
+    figures = {
+        "steps": newest.step_count,
+        "runs_s": [round(t, 2) for t in times],
+        "findings": len(report.findings),
+    }
+    if as_json:
+        print(json.dumps(figures, indent=2))
+    else:
+        runs = ", ".join(f"{t:.2f}" for t in times)
+        found = len(report.findings)
+        print(f"one session of {newest.step_count:,} steps: {runs} s ({found} findings)")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -169,16 +213,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sessions", type=int, default=1000)
     parser.add_argument("--db", type=Path, default=None)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--long", action="store_true", help="time one 10,105-step session")
     args = parser.parse_args(argv)
     cache = Path(tempfile.gettempdir()) / "agentreel-bench"
-    path = args.db or cache / f"detectors-v{FORMAT}-{args.sessions}x{STEPS}.db"
+    if args.long:
+        args.sessions = 50
+    name = f"detectors-v{FORMAT}-{args.sessions}x{STEPS}{'-long' if args.long else ''}.db"
+    path = args.db or cache / name
     if not path.exists():
         began = time.perf_counter()
-        generate(path, args.sessions)
+        generate(path, args.sessions, long=args.long)
         print(f"generated {path} in {time.perf_counter() - began:.1f} s", file=sys.stderr)
-    config = DetectorConfig(
-        rules=(Rule("no-force-push", pattern=r"push\s+(--force|-f)\b"),), daily_budget_usd=50.0
-    )
+    if args.long:
+        return long_session(path, args.json)
+    config = _config()
     store = SQLiteStore(path, create=False)
     try:
         ids = [s.session.id for s in store.list_sessions(SessionFilter(limit=None))]
@@ -191,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         total, cpu = time.perf_counter() - began, time.process_time() - cpu
     finally:
         store.close()
-    figures = {
+    figures: dict[str, Any] = {
         "sessions": len(ids),
         "steps_per_session": STEPS,
         "total_s": round(total, 2),

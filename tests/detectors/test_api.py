@@ -50,7 +50,8 @@ def test_the_designed_names_are_exported() -> None:
 
 def test_the_records_have_the_designed_fields() -> None:
     assert _fields(Finding) == [
-        "detector", "kind", "severity", "session_id", "steps", "message", "evidence"
+        "detector", "kind", "severity", "session_id", "steps", "message", "evidence",
+        "recorded_at", "offline",
     ]  # fmt: skip
     assert _fields(SessionReport) == ["session_id", "findings", "unchecked"]
     assert _fields(FailureGroup) == [

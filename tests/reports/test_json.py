@@ -20,7 +20,10 @@ GROUP = {
     "fingerprint", "error_type", "message", "tool", "step_path", "count", "sessions",
     "first_seen", "last_seen",
 }  # fmt: skip
-FINDING = {"detector", "kind", "severity", "session_id", "steps", "message", "evidence"}
+FINDING = {
+    "detector", "kind", "severity", "session_id", "steps", "message", "evidence", "recorded_at",
+    "offline",
+}  # fmt: skip
 BUCKET = {"key", "sessions", "calls", "tokens", "cost"}
 TOKENS = {"input", "output", "cached", "reasoning", "total"}
 

@@ -1,9 +1,11 @@
 """``agentreel attach``: steer a live agent from another terminal.
 
 Finds the process recording a session through the control sockets beside the
-store, sets breakpoints in it, and whenever a step pauses shows it and asks
-what to do: continue, step, skip, edit its input, or abort the run. Leaving
-(``quit``, end of input, Ctrl-C twice) resumes what this controller paused.
+store, or with ``--server URL`` among the processes linked to an ``agentreel
+serve`` (an agent on another machine), sets breakpoints in it, and whenever a
+step pauses shows it and asks what to do: continue, step, skip, edit its
+input, or abort the run. Leaving (``quit``, end of input, Ctrl-C twice)
+resumes what this controller paused.
 """
 
 from __future__ import annotations
@@ -17,7 +19,14 @@ from typing import IO, Any
 import click
 from rich.text import Text
 
-from agentreel.hooks import ControlClient, ControlError, LiveProcess, control_dir
+from agentreel.hooks import (
+    ControlClient,
+    ControlError,
+    LiveProcess,
+    ServerControlClient,
+    control_dir,
+    linked_processes,
+)
 from agentreel.hooks import live_processes as _live_processes
 
 from ._context import CliContext, get_context
@@ -53,7 +62,11 @@ class AttachShell(cmd.Cmd):
     """The prompt shown while a step is paused; between pauses it waits for the next."""
 
     def __init__(
-        self, client: ControlClient, cli: CliContext, stdin: IO[str], on_pause: str | None = None
+        self,
+        client: ControlClient | ServerControlClient,
+        cli: CliContext,
+        stdin: IO[str],
+        on_pause: str | None = None,
     ) -> None:
         self.console = cli.console
         super().__init__(stdin=stdin, stdout=self.console.file)
@@ -335,6 +348,49 @@ def _find(directory: Any, session: str | None, pid: int | None, wait: float) -> 
         time.sleep(_POLL)
 
 
+def _find_linked(
+    server: str, api_key: str | None, session: str | None, pid: int | None, wait: float
+) -> dict[str, Any]:
+    """The one process linked to ``server`` that matches, as the server lists it."""
+    deadline = time.monotonic() + wait
+    while True:
+        found = linked_processes(server, api_key)
+        if pid is not None:
+            found = [p for p in found if p.get("pid") == pid]
+        if session is not None:
+            found = [
+                p
+                for p in found
+                if any(
+                    str(s.get("id", "")).startswith(session) or s.get("name") == session
+                    for s in p.get("sessions") or ()
+                )
+            ]
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            console = get_context().console
+            for p in found:
+                names = ", ".join(
+                    f"{s.get('name')} {short_id(str(s.get('id')))}" for s in p.get("sessions") or ()
+                )
+                line = f"pid {p.get('pid')} on {p.get('host')}: {names or 'no session yet'}"
+                console.print(Text(line), highlight=False)
+            raise ControlError(
+                f"{len(found)} agent processes are linked to {server}; name a SESSION or give --pid"
+            )
+        if time.monotonic() >= deadline:
+            what = f"recording session {session!r}" if session else "with the control channel on"
+            if pid is not None:
+                what += f" with pid {pid}"
+            raise ControlError(
+                f"no agent process {what} is linked to {server}; an agent links when it sends "
+                "to the server (agentreel.configure(endpoint=...)) with its control channel on "
+                "(a breakpoint, control=True or AGENTREEL_CONTROL=1)"
+            )
+        time.sleep(_POLL)
+
+
 def _several(found: list[LiveProcess]) -> LiveProcess:
     console = get_context().console
     for p in found:
@@ -366,6 +422,18 @@ def _several(found: list[LiveProcess]) -> LiveProcess:
     help="Wait up to SECONDS for the process to appear.  [default: 0]",
 )
 @click.option("--db", metavar="PATH", help="The store whose control/ directory to look in.")
+@click.option(
+    "--server",
+    metavar="URL",
+    help="Attach through an agentreel serve the agent is linked to (an agent on another "
+    "machine), instead of a local control socket.",
+)
+@click.option(
+    "--api-key",
+    envvar="AGENTREEL_API_KEY",
+    metavar="KEY",
+    help="The API key, for a server running with --auth [env: AGENTREEL_API_KEY].",
+)
 def attach(
     session: str | None,
     breaks: tuple[str, ...],
@@ -373,6 +441,8 @@ def attach(
     pid: int | None,
     wait: float,
     db: str | None,
+    server: str | None,
+    api_key: str | None,
 ) -> int:
     """Attach to a live agent: set breakpoints, and continue, step, skip, edit or
     abort the steps that pause.
@@ -382,6 +452,15 @@ def attach(
     controller paused and removes its breakpoints.
     """
     cli = get_context()
+    if server is not None:
+        linked = _find_linked(server, api_key, session, pid, wait)
+        remote = ServerControlClient(
+            server, str(linked["id"]), api_key=api_key, name="agentreel attach"
+        )
+        with remote:
+            for spec in breaks:
+                remote.request("break", spec=spec)
+            return AttachShell(remote, cli, sys.stdin, on_pause).run()
     directory = control_dir(db or cli.db_location)
     process = _find(directory, session, pid, wait)
     with ControlClient(process.path, name="agentreel attach") as client:

@@ -16,14 +16,17 @@ its step numbers and evidence, plus what could not be checked:
   coming back in the session or from earlier sessions.
 
 :func:`recurring_failures` groups failures across a store like an error
-tracker. ``docs/detectors.md`` describes every check and its measured
-precision and recall.
+tracker. Findings a ``DetectorGuard`` recorded while a session ran (step
+attribute ``agentreel.findings``, :func:`finding_record`) are read back by
+``analyze`` and merged with its own, each finding once. ``docs/detectors.md``
+describes every check and its measured precision and recall.
 """
 
 from ._analyze import analyze, analyze_sessions
 from ._config import APPLIES_TO, DetectorConfig, Rule
 from ._findings import DETECTORS, KINDS, SEVERITIES, Finding, SessionReport
 from ._fingerprint import FINGERPRINT_VERSION, fingerprint_failure, normalise_message
+from ._recorded import finding_key, finding_record
 from ._recurrence import FailureGroup, recurring_failures
 from ._schema import SchemaCheck, check_arguments
 from ._view import SessionView, load_view
@@ -44,6 +47,8 @@ __all__ = [
     "analyze",
     "analyze_sessions",
     "check_arguments",
+    "finding_key",
+    "finding_record",
     "fingerprint_failure",
     "load_view",
     "normalise_message",

@@ -26,6 +26,7 @@ from ._findings import (
 )
 from ._loops import detect_loops
 from ._plan import detect_plan_deviation
+from ._recorded import merge_recorded, read_recorded
 from ._recurrence import detect_recurrence
 from ._rules import detect_rules
 from ._tools import detect_calls, detect_habits
@@ -77,6 +78,10 @@ def analyze(
     detectors: Sequence[str] | None = None,
 ) -> SessionReport:
     """Run the detectors (all, or those named) over one stored session.
+
+    Findings a ``DetectorGuard`` recorded on the session while it ran (step
+    attribute ``agentreel.findings``) are folded in, each finding once: see
+    :attr:`Finding.recorded_at` and :attr:`Finding.offline`.
 
     ``session_id`` may be a unique prefix. Data the detectors cannot read
     (a step without payloads, a request of unknown shape, too little
@@ -151,12 +156,15 @@ def _run(ctx: Context, names: Sequence[str]) -> SessionReport:
             f"the store lacks payloads of {steps_text(sorted(view.unreadable))}; what they "
             "held was not checked",
         )
+    recorded, notes = read_recorded(view.steps, view.session_id, names)
+    ctx.unchecked.extend(notes)
+    findings = merge_recorded(ctx.findings, recorded) if recorded else ctx.findings
     if view.session.status is Status.RUNNING:
         ctx.unchecked.append(
             "session: it is still running; findings cover the steps recorded so far"
         )
     return SessionReport(
         session_id=view.session_id,
-        findings=tuple(sorted(ctx.findings, key=_order)),
+        findings=tuple(sorted(findings, key=_order)),
         unchecked=tuple(ctx.unchecked),
     )

@@ -61,6 +61,11 @@ class Finding:
     tool step that carried it out); session-wide findings (``session-cost``,
     ``burn-rate``) have none. ``evidence`` holds the figures and excerpts the
     message summarises, JSON-safe.
+
+    ``recorded_at`` is the step on which a ``DetectorGuard`` recorded the
+    finding while the session ran (``None``: not recorded online);
+    ``offline`` is False for a recorded finding that this analysis did not
+    make again (the guard ran with other settings, or saw a shorter session).
     """
 
     detector: str
@@ -70,6 +75,8 @@ class Finding:
     steps: tuple[int, ...] = ()
     message: str
     evidence: Mapping[str, JSON] = field(default_factory=dict)
+    recorded_at: int | None = None
+    offline: bool = True
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -5,18 +5,23 @@ again (on the guard's own thread, so neither the agent nor the other
 observers wait for it) with the detectors named, and each finding not seen
 before in that session is acted on:
 
-* ``"record"``: kept in :attr:`DetectorGuard.findings` and logged (logger
-  ``agentreel.guards``, level WARNING);
+* ``"record"``: written into the session, kept in
+  :attr:`DetectorGuard.findings` and logged (logger ``agentreel.guards``,
+  level WARNING);
 * ``"alert"``: that, and ``alert(finding)`` is called (a pager, a chat
   message); an alert that raises is counted and logged;
 * ``"pause"`` / ``"veto"``: that, and the session's next model or tool call
-  is paused for a person or vetoed, with the finding as the reason — which
-  is how a finding gets into the recording (as the decision on that step).
+  is paused for a person or vetoed, with the finding as the reason.
 
-Findings are not written into the session as steps of their own: the
-analysis runs off the agent's thread, outside the session, and a step made
-by a guard would be one a replay cannot reproduce. ``agentreel rca`` finds
-them again from the recording.
+**Where a finding is written.** The analysis runs after a step ended, off the
+agent's thread, so the finding cannot go onto the step that revealed it (it
+is stored already) nor become a step of its own (one a replay could not
+reproduce). It goes onto the session's next model or tool call, as the step
+attribute ``agentreel.findings`` (``hooks.Annotate``; with "pause"/"veto",
+on the decision): the finding names the steps it is about, the step carrying
+it says when it was known. A finding made after the session's last model or
+tool call has no step to go onto: it is logged, counted in
+:attr:`DetectorGuard.unrecorded`, and found again by ``agentreel rca``.
 """
 
 from __future__ import annotations
@@ -27,11 +32,18 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 
-from agentreel.detectors import DETECTORS, DetectorConfig, Finding, analyze
+from agentreel.detectors import (
+    DETECTORS,
+    DetectorConfig,
+    Finding,
+    analyze,
+    finding_key,
+    finding_record,
+)
 from agentreel.errors import ConfigurationError
-from agentreel.hooks import Call, Pause, SessionEvent, StepEvent, Veto, hookimpl
+from agentreel.hooks import FINDINGS, Annotate, Call, Pause, SessionEvent, StepEvent, Veto, hookimpl
 from agentreel.recording import count_loss, current_recorder, flush
-from agentreel.storage import Store
+from agentreel.storage import SQLiteStore, Store
 
 from ._common import check_choice, check_positive
 
@@ -50,11 +62,6 @@ _KEEP = 1000
 def _recorder_store() -> Store | None:
     recorder = current_recorder()
     return None if recorder is None else recorder.store
-
-
-def _key(finding: Finding) -> tuple[str, str, tuple[int, ...]]:
-    # By first step: a loop found again one step longer is the same finding.
-    return finding.detector, finding.kind, finding.steps[:1]
 
 
 class DetectorGuard:
@@ -103,6 +110,8 @@ class DetectorGuard:
         self._action = action
         self._alert = alert
         self._store = store
+        #: Our own connection to the recorder's SQLite file (see _reading_store).
+        self._own: SQLiteStore | None = None
         self._pause_timeout = pause_timeout
         #: Every finding acted on, oldest first (the latest 1000).
         self.findings: deque[Finding] = deque(maxlen=_KEEP)
@@ -117,6 +126,9 @@ class DetectorGuard:
         #: How many analyses ran, and how many failed (counted, logged).
         self.analyses = 0
         self.failures = 0
+        #: Findings made after a session's last model or tool call: logged, but
+        #: with no step left to write them onto.
+        self.unrecorded = 0
 
     def __repr__(self) -> str:
         return f"DetectorGuard({', '.join(self.detectors)}, action={self._action!r})"
@@ -132,12 +144,14 @@ class DetectorGuard:
 
     def _loop(self) -> None:
         while True:
+            left: list[Finding] = []
             with self._lock:
                 while not self._due:
                     self._busy = False
                     self._lock.notify_all()
                     if not self._lock.wait(timeout=30.0):
                         self._thread = None
+                        self._close_own()
                         return
                 now = time.monotonic()
                 session_id, at = min(self._due.items(), key=lambda item: item[1])
@@ -152,16 +166,48 @@ class DetectorGuard:
                 if session_id in self._ended and session_id not in self._due:
                     # Its last analysis ran: nothing more will be asked of it.
                     self._ended.discard(session_id)
-                    for table in (self._seen, self._pending, self._last):
+                    for table in (self._seen, self._last):
                         table.pop(session_id, None)
+                    left = self._pending.pop(session_id, [])
+                    self.unrecorded += len(left)
+            if left:
+                logger.warning(
+                    "agentreel: session %s ended before a model or tool call the %d finding(s) "
+                    "found last could be written onto; `agentreel rca` finds them again",
+                    session_id[:12],
+                    len(left),
+                )
+
+    def _reading_store(self) -> Store | None:
+        """Where to read the session: ``store``, or the recorder's.
+
+        The recorder's SQLite file is read through a store of the guard's own:
+        the recorder closes its store at shutdown, maybe while an analysis is
+        reading it on this thread, and SQLite connections must not be closed
+        under a reader. Our own stays open until this thread stops.
+        """
+        if self._store is not None:
+            return self._store
+        store = _recorder_store()
+        if not isinstance(store, SQLiteStore):
+            return store
+        if self._own is None or self._own.path != store.path:
+            self._close_own()
+            self._own = SQLiteStore(store.path, create=False)
+        return self._own
+
+    def _close_own(self) -> None:
+        own, self._own = self._own, None
+        if own is not None:
+            own.close()
 
     def _analyse(self, session_id: str) -> None:
-        store = self._store if self._store is not None else _recorder_store()
-        if store is None:
-            return
         try:
             if self._store is None:
                 flush(timeout=5.0)  # the steps that just ended, into the store
+            store = self._reading_store()
+            if store is None:
+                return
             report = analyze(store, session_id, config=self.config, detectors=self.detectors)
         except Exception as exc:
             self.failures += 1
@@ -169,18 +215,20 @@ class DetectorGuard:
             return
         self.analyses += 1
         for finding in report.findings:
-            if finding.severity in self.severities:
+            # A finding only the recording has was written by another guard,
+            # with settings of its own: not this guard's to act on.
+            if finding.severity in self.severities and finding.offline:
                 self._found(session_id, finding)
 
     def _found(self, session_id: str, finding: Finding) -> None:
         with self._lock:
             seen = self._seen.setdefault(session_id, set())
-            if _key(finding) in seen:
+            if finding_key(finding) in seen:
                 return
-            seen.add(_key(finding))
+            seen.add(finding_key(finding))
             self.findings.append(finding)
-            if self._action in ("pause", "veto"):
-                self._pending.setdefault(session_id, []).append(finding)
+            # Every action writes it into the session, on the next call.
+            self._pending.setdefault(session_id, []).append(finding)
         logger.warning("agentreel: session %s: %s", session_id[:12], finding.message)
         if self._action == "alert" and self._alert is not None:
             try:
@@ -226,15 +274,20 @@ class DetectorGuard:
             self._lock.notify_all()
 
     @hookimpl(on_error="veto")
-    def _decide(self, call: Call) -> Veto | Pause | None:
+    def _decide(self, call: Call) -> Veto | Pause | Annotate | None:
         with self._lock:
             found = self._pending.pop(call.session_id, None)
         if not found:
             return None
+        attributes = {FINDINGS: [finding_record(f) for f in found]}
+        if self._action in ("record", "alert"):
+            return Annotate(attributes)  # no opinion: the other guards still decide
         reason = "; ".join(f"{f.detector} {f.kind}: {f.message}" for f in found)
         if self._action == "pause":
-            return Pause(reason, timeout=self._pause_timeout, on_timeout="skip")
-        return Veto(reason)
+            return Pause(
+                reason, timeout=self._pause_timeout, on_timeout="skip", attributes=attributes
+            )
+        return Veto(reason, attributes=attributes)
 
     before_model_call = _decide
     before_tool_call = _decide

@@ -14,11 +14,13 @@ from ._breakpoints import (
     clear_breakpoint,
     clear_breakpoints,
 )
-from ._channel import ControlHub, Controller
+from ._channel import OPS, ControlHub, Controller
 from ._client import ControlClient, ControlError, LiveProcess, control_dir, live_processes
-from ._decisions import UNSET, Allow, Decision, Pause, Replace, Veto
+from ._decisions import UNSET, Allow, Annotate, Decision, Pause, Replace, Veto
 from ._events import Call, Outcome, SessionEvent, StepEvent
-from ._manager import DECISION, HookManager, call_of
+from ._link import ServerLink
+from ._link_client import ServerControlClient, linked_processes
+from ._manager import DECISION, FINDINGS, HookManager, call_of
 from ._pause import ACTIONS, DEFAULT_PAUSE_TIMEOUT, PauseBoard, Paused, Resolution
 from ._plugin import DEFAULT_TIMEOUT, Impl, Plugin, hookimpl
 from ._registry import (
@@ -29,7 +31,7 @@ from ._registry import (
     reset,
     unregister,
 )
-from ._socket import start_control, stop_control
+from ._socket import server_link, start_control, stop_control
 from ._spec import DECIDE, OBSERVE, SPECS, WRAP, HookSpec
 
 __all__ = [
@@ -39,11 +41,14 @@ __all__ = [
     "DEFAULT_PAUSE_TIMEOUT",
     "DEFAULT_TIMEOUT",
     "ENTRY_POINT_GROUP",
+    "FINDINGS",
     "OBSERVE",
+    "OPS",
     "SPECS",
     "UNSET",
     "WRAP",
     "Allow",
+    "Annotate",
     "Call",
     "ControlClient",
     "ControlError",
@@ -62,6 +67,8 @@ __all__ = [
     "Plugin",
     "Replace",
     "Resolution",
+    "ServerControlClient",
+    "ServerLink",
     "SessionEvent",
     "StepEvent",
     "Veto",
@@ -73,10 +80,12 @@ __all__ = [
     "control_dir",
     "get_manager",
     "hookimpl",
+    "linked_processes",
     "live_processes",
     "load_entry_points",
     "register",
     "reset",
+    "server_link",
     "start_control",
     "stop_control",
     "unregister",

@@ -8,10 +8,11 @@ Messages are JSON objects, one per line. The process speaks first, with a
 ``session``, and ``step`` for watchers) arrive as they happen.
 
 :class:`Controller` turns a request into a response and knows nothing of
-sockets, so that the server can carry the same messages later; the socket
-loop at the bottom only frames lines. Nothing a controller sends is run: it
-picks an action from a fixed set, breakpoints are parsed by the debugger's
-condition parser, and an edit's new input is data. ``_socket`` carries it locally.
+sockets, so that the same messages travel over a local socket (``_socket``)
+and through an ``agentreel serve`` the agent polls (``_link``). Nothing a
+controller sends is run: it picks an action from a fixed set (:data:`OPS`),
+breakpoints are parsed by the debugger's condition parser, and an edit's new
+input is data.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from ._events import SessionEvent, StepEvent
 from ._manager import HookManager
 from ._pause import ACTIONS, Paused
 
-__all__ = ["ControlHub", "Controller", "error_response"]
+__all__ = ["OPS", "ControlHub", "Controller", "error_response"]
 
 _SESSIONS_PLUGIN = "agentreel.control"
 _STEPS_PLUGIN = "agentreel.control.steps"
@@ -399,3 +400,6 @@ _OPS: dict[str, Callable[[Controller, dict[str, Any]], Any]] = {
     "interrupt": Controller._interrupt,
     "watch": Controller._watch,
 }
+
+#: Every op a controller may send, in the order the docs list them.
+OPS: tuple[str, ...] = tuple(_OPS)

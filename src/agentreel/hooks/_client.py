@@ -15,6 +15,7 @@ import queue
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -211,16 +212,7 @@ class ControlClient:
 
     def wait_event(self, name: str, timeout: float) -> dict[str, Any]:
         """The next ``name`` event (others are dropped); ControlError if none comes in time."""
-        deadline = time.monotonic() + timeout
-        while (left := deadline - time.monotonic()) > 0:
-            event = self.next_event(left)
-            if event is None:
-                break
-            if event.get("type") == "closed":
-                raise ControlError(f"the agent process ended before a {name} event")
-            if event.get("event") == name:
-                return event
-        raise ControlError(f"no {name} event within {timeout:g} s", "timeout")
+        return wait_for_event(self.next_event, name, timeout)
 
     def next_event(self, timeout: float | None = None) -> dict[str, Any] | None:
         """The next event; ``{"type": "closed"}`` once the process is gone; None on timeout."""
@@ -247,3 +239,19 @@ class ControlClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def wait_for_event(
+    next_event: Callable[[float], dict[str, Any] | None], name: str, timeout: float
+) -> dict[str, Any]:
+    """The next ``name`` event from ``next_event`` (others are dropped), for either client."""
+    deadline = time.monotonic() + timeout
+    while (left := deadline - time.monotonic()) > 0:
+        event = next_event(left)
+        if event is None:
+            break
+        if event.get("type") == "closed":
+            raise ControlError(f"the agent process ended before a {name} event")
+        if event.get("event") == name:
+            return event
+    raise ControlError(f"no {name} event within {timeout:g} s", "timeout")

@@ -1,15 +1,18 @@
 """What a decide hook returns: allow, veto, replace or pause the step about to run.
 
 Returning ``None`` means "no opinion": the next decider (in priority order) is
-asked. The first decision that is not ``None`` wins.
+asked. The first decision that is not ``None`` wins. :class:`Annotate` is
+"no opinion, but note this on the step": its attributes are recorded and the
+next decider is asked. Every decision may carry ``attributes`` too.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["UNSET", "Allow", "Decision", "Pause", "Replace", "Veto"]
+__all__ = ["UNSET", "Allow", "Annotate", "Decision", "Pause", "Replace", "Veto"]
 
 
 class _Unset:
@@ -25,9 +28,13 @@ UNSET: Any = _Unset()
 
 @dataclass(frozen=True, slots=True)
 class Allow:
-    """Run the step as it is; later deciders are not asked."""
+    """Run the step as it is; later deciders are not asked.
+
+    ``attributes`` (on every decision) are recorded on the step, see :class:`Annotate`.
+    """
 
     reason: str = ""
+    attributes: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +42,7 @@ class Veto:
     """Do not run the step: its caller gets :class:`~agentreel.errors.StepVetoed`."""
 
     reason: str
+    attributes: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -51,6 +59,7 @@ class Replace:
     input: Any = UNSET
     output: Any = UNSET
     reason: str = ""
+    attributes: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +76,21 @@ class Pause:
     reason: str = ""
     timeout: float | None = None
     on_timeout: str = "continue"
+    attributes: Mapping[str, Any] | None = None
 
 
-Decision = Allow | Veto | Replace | Pause
+@dataclass(frozen=True, slots=True)
+class Annotate:
+    """No opinion, but record ``attributes`` on the step; the next decider is asked.
+
+    Keys are the hook's own (anything outside the ``agentreel.`` namespace,
+    which is the recorder's) or ``agentreel.findings``, the list of detector
+    findings that ``agentreel rca`` and ``postmortem`` read. Values are
+    stored as JSON. A list under a key that already holds a list extends it
+    (two hooks may both add findings); any other value replaces what is there.
+    """
+
+    attributes: Mapping[str, Any]
+
+
+Decision = Allow | Veto | Replace | Pause | Annotate

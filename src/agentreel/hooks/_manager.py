@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from agentreel.errors import HookError, RunAborted, StepVetoed
+from agentreel.model import ErrorInfo, Status
 from agentreel.payloads import jsonable
 from agentreel.recording import Answer
 
-from ._decisions import UNSET, Allow, Pause, Replace, Veto
+from ._decisions import UNSET, Allow, Annotate, Pause, Replace, Veto
 from ._events import Call, Outcome, SessionEvent, StepEvent
 from ._limits import Overran, call_limited
 from ._observe import ObserverThread
@@ -28,13 +29,19 @@ from ._spec import DECIDE, OBSERVE, SPECS, WRAP
 if TYPE_CHECKING:
     from agentreel.recording import SessionHandle, StepHandle
 
-__all__ = ["DECISION", "HookManager"]
+__all__ = ["DECISION", "FINDINGS", "HookManager"]
 
 #: The step attribute that records a decision; ``DECISION + ".hook"`` and
 #: ``DECISION + ".reason"`` say who decided and why, ``DECISION + ".input"``
 #: and ``DECISION + ".input_before"`` what a replacement changed.
 DECISION = "agentreel.decision"
+#: The step attribute holding detector findings recorded while the session
+#: ran (a list of JSON objects; see ``agentreel.guards.DetectorGuard``): the
+#: one ``agentreel.*`` key a decider's ``attributes`` may set.
+FINDINGS = "agentreel.findings"
 _EMPTY: tuple[Impl, ...] = ()
+_STATUS_TEXT = {Status.RUNNING: "running", Status.OK: "ok", Status.ERROR: "error"}
+_new_tuple = tuple.__new__
 
 
 def _session_event(s: SessionHandle) -> SessionEvent:
@@ -49,6 +56,47 @@ def _session_event(s: SessionHandle) -> SessionEvent:
         ended_at=s.ended_at,
         error=s.error,
     )
+
+
+def _step_event(
+    step: StepHandle,
+    status: str,
+    output: Any,
+    attributes: dict[str, Any],
+    cost: float | None,
+    error: ErrorInfo | None,
+    ended_at: int | None,
+) -> StepEvent:
+    session = step.session
+    parent = step.parent
+    # tuple.__new__ skips the named tuple's Python-level __new__ (half the cost).
+    return _new_tuple(
+        StepEvent,
+        (
+            session.id if session is not None else "",
+            session.name if session is not None else "",
+            step.number,
+            parent.number if parent is not None else None,
+            step.kind,
+            step.name,
+            status,
+            step.input,
+            output,
+            attributes,
+            step.model,
+            step.tokens_in,
+            step.tokens_out,
+            cost,
+            error,
+            step.started_at,
+            ended_at,
+        ),
+    )
+
+
+def _start_event(step: StepHandle) -> StepEvent:
+    # Taken on the agent's thread: the handle keeps changing while the step runs.
+    return _step_event(step, "running", None, dict(step.attributes), step.cost, None, None)
 
 
 def call_of(step: StepHandle) -> Call:
@@ -168,19 +216,17 @@ class HookManager:
     def session_started(self, session: SessionHandle) -> None:
         impls = self._by_hook.get("on_session_start", _EMPTY)
         if impls:
-            event = _session_event(session)
-            self._observers.put(impls, lambda: event)
+            self._observers.put(impls, None, _session_event(session))
 
     def session_finished(self, session: SessionHandle) -> None:
         impls = self._by_hook.get("on_session_end", _EMPTY)
         if impls:
-            event = _session_event(session)
-            self._observers.put(impls, lambda: event)
+            self._observers.put(impls, None, _session_event(session))
 
     def step_started(self, step: StepHandle) -> Answer | None:
         impls = self._by_hook.get("on_step_start", _EMPTY)
         if impls:
-            self._observers.put(impls, self._snapshot(step))
+            self._observers.put(impls, None, _start_event(step))
         kind = step.kind
         deciders = self._deciders.get(kind, _EMPTY)
         wrappers = self._wrappers.get(kind, _EMPTY)
@@ -200,52 +246,32 @@ class HookManager:
             self._close_wrappers(step, wrapping)
         ended = self._by_hook.get("on_step_end", _EMPTY)
         failed = self._by_hook.get("on_error", _EMPTY) if step.error is not None else _EMPTY
-        if ended or failed:
-            build = self._snapshot(step)
-            if ended:
-                self._observers.put(ended, build)
-            if failed:
-                self._observers.put(failed, build)
+        # A finished handle no longer changes (its methods ignore calls once
+        # it has ended), so the event is built from it on the observers'
+        # thread rather than copied here, on the agent's.
+        if ended:
+            self._observers.put(ended, self._end_event, step)
+        if failed:
+            self._observers.put(failed, self._end_event, step)
 
     # -- observe -----------------------------------------------------------------
 
-    def _snapshot(self, step: StepHandle) -> Callable[[], StepEvent]:
-        # Taken now, on the agent's thread (the handle keeps changing);
-        # the frozen event is built later, on the observers' thread.
-        session = step.session
-        parent = step.parent
-        values = (
-            session.id if session is not None else "",
-            session.name if session is not None else "",
-            step.number,
-            parent.number if parent is not None else None,
-            step.kind,
-            step.name,
-            str(step.status),
-            step.input,
+    def _end_event(self, step: StepHandle) -> StepEvent:
+        cost = step.cost
+        if cost is None and self._cost is not None and step.model:
+            cost = self._cost(
+                step.model, step.tokens_in, step.tokens_out, step.tokens_cached,
+                step.tokens_reasoning,
+            )  # fmt: skip
+        return _step_event(
+            step,
+            _STATUS_TEXT[step.status],
             step.output,
-            dict(step.attributes),
-            step.model,
-            step.tokens_in,
-            step.tokens_out,
-            step.cost,
+            dict(step.attributes),  # one C call: atomic under the GIL
+            cost,
             step.error,
-            step.started_at,
             step.ended_at,
         )
-        tokens = (step.tokens_in, step.tokens_out, step.tokens_cached, step.tokens_reasoning)
-        cost_of = self._cost
-
-        def build() -> StepEvent:
-            event = StepEvent(*values)
-            if event.cost is None and cost_of is not None and event.status != "running":
-                tin, tout, tcached, treasoning = tokens
-                cost = cost_of(event.model, tin, tout, tcached, treasoning)
-                if cost is not None:
-                    event = event._replace(cost=cost)
-            return event
-
-        return build
 
     # -- decide --------------------------------------------------------------------
 
@@ -268,7 +294,7 @@ class HookManager:
         except Exception as exc:
             self._lost("hook_errors", detail=f"decider {impl.label} raised {exc!r}")
             return self._failed(impl, f"raised {type(exc).__name__}: {exc}")
-        if decision is None or isinstance(decision, Allow | Veto | Replace | Pause):
+        if decision is None or isinstance(decision, Allow | Veto | Replace | Pause | Annotate):
             return decision
         self._lost("hook_errors", detail=f"decider {impl.label} returned {decision!r}")
         return self._failed(impl, f"returned {type(decision).__name__}, not a decision")
@@ -283,8 +309,14 @@ class HookManager:
         decided_by = ""
         for impl in deciders:
             decision = self._ask(impl, call)
+            if isinstance(decision, Annotate):
+                # No opinion, but something to note: the next decider is still asked.
+                self._annotate(step, impl.plugin, decision.attributes)
+                decision = None
+                continue
             if decision is not None:
                 decided_by = impl.plugin
+                self._annotate(step, impl.plugin, decision.attributes)
                 break
         if decision is None:
             reason = self._pause_reason(call)
@@ -295,6 +327,34 @@ class HookManager:
         if isinstance(decision, Pause):
             decision, decided_by = self._pause(step, call, decision, decided_by)
         return self._apply(step, decision, decided_by)
+
+    def _annotate(self, step: StepHandle, by: str, attributes: Mapping[str, Any] | None) -> None:
+        """Record a decider's ``attributes`` on the step (the rules are in ``Annotate``)."""
+        if not attributes:
+            return
+        attrs = step.attributes
+        try:
+            items = list(attributes.items())
+        except Exception as exc:
+            self._lost(
+                "hook_errors", detail=f"decider {by} gave attributes={attributes!r}: {exc!r}"
+            )
+            return
+        for key, value in items:
+            # The agentreel.* keys are what replay and the reports trust (a
+            # decision, a pause): a hook must not be able to forge them.
+            if not isinstance(key, str) or (key.startswith("agentreel.") and key != FINDINGS):
+                self._lost(
+                    "hook_errors",
+                    detail=f"decider {by} may not set the step attribute {key!r}: agentreel.* "
+                    f"keys are the recorder's, except {FINDINGS}",
+                )
+                continue
+            value = jsonable(value)
+            before = attrs.get(key)
+            if isinstance(before, list) and isinstance(value, list):
+                value = [*before, *value]
+            attrs[key] = value
 
     def _pause_reason(self, call: Call) -> str | None:
         if self.step_mode:

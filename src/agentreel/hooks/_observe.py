@@ -27,6 +27,8 @@ MAX_PENDING = 50_000
 #: How long the observers' thread sleeps when it has nothing to do.
 POLL = 0.002
 _STOP = object()
+#: The observers an event goes to, each with the callable that runs it.
+_Plan = tuple[tuple[Impl, Callable[[Any], Any]], ...]
 
 
 class ObserverThread:
@@ -55,22 +57,25 @@ class ObserverThread:
     def pending(self) -> int:
         return self._last_queued - self._delivered
 
-    def put(self, impls: tuple[Impl, ...], build: Callable[[], Any]) -> None:
-        """Queue ``build()``'s event for ``impls``; never blocks."""
-        if self.pending >= MAX_PENDING:
+    def put(self, impls: tuple[Impl, ...], build: Callable[[Any], Any] | None, arg: Any) -> None:
+        """Queue an event for ``impls``: ``arg``, or ``build(arg)`` built on the
+        observers' thread. Never blocks."""
+        # Runs on the agent's thread twice per step: no Thread.is_alive()
+        # here (it takes a lock, a third of this method's cost); the loop
+        # clears _thread itself when it ends.
+        if self._last_queued - self._delivered >= MAX_PENDING:
             self._loss("hook_events_dropped", detail="observers fell behind; events dropped")
             return
         self._last_queued = next(self._queued)
-        self._queue.append((impls, build))
-        thread = self._thread
-        if thread is None or not thread.is_alive():
+        self._queue.append((impls, build, arg))
+        if self._thread is None:
             self._start()
-        else:
+        elif self._busy is not None:
             self._watch()
 
     def _start(self) -> None:
         with self._lock:
-            if self._thread is not None and self._thread.is_alive():
+            if self._thread is not None:
                 return
             self._generation += 1
             self._thread = threading.Thread(
@@ -100,8 +105,25 @@ class ObserverThread:
         self._start()
 
     def _loop(self, generation: int) -> None:
+        try:
+            self._deliver(generation)
+        finally:
+            # However the loop ended (a stop, an observer raising SystemExit),
+            # the next put() starts a thread again, unless a newer one took over.
+            with self._lock:
+                if self._generation == generation:
+                    self._thread = None
+
+    def _deliver(self, generation: int) -> None:
         queue = self._queue
         disabled = self._disabled
+        # id(impls) -> (impls, ((impl, callable), ...)) without the disabled
+        # ones and with coroutines wrapped, so the inner loop below does
+        # nothing but call. Keyed by id: hashing the tuple would hash every
+        # Impl in Python. The entry keeps its tuple alive, so the id cannot
+        # be reused while it is here. Rebuilt when an observer is disabled.
+        plans: dict[int, tuple[tuple[Impl, ...], _Plan]] = {}
+        seen_disabled = len(disabled)
         while generation == self._generation:
             try:
                 item = queue.popleft()
@@ -110,25 +132,28 @@ class ObserverThread:
                 continue
             if item is _STOP:
                 return
-            impls, build = item
+            impls, build, event = item
             try:
-                event = build()
+                if build is not None:
+                    event = build(event)
             except Exception as exc:
                 self._loss("hook_errors", detail=f"building a hook event failed: {exc!r}")
                 self._delivered += 1
                 continue
+            if len(disabled) != seen_disabled:
+                plans.clear()
+                seen_disabled = len(disabled)
+            entry = plans.get(id(impls))
+            if entry is None or entry[0] is not impls:
+                entry = plans[id(impls)] = (impls, _plan(impls, disabled))
+            plan = entry[1]
             # One clock read per event, not per observer: the watchdog blames
             # the observer running now once the event has taken too long.
             self._since = time.monotonic()
-            for impl in impls:
-                if impl.label in disabled:
-                    continue
+            for impl, fn in plan:
                 self._busy = impl
                 try:
-                    if impl.is_async:
-                        _asyncio().run(impl.fn(event))
-                    else:
-                        impl.fn(event)
+                    fn(event)
                 except Exception as exc:
                     self._loss("hook_errors", detail=f"observer {impl.label} raised {exc!r}")
                 if generation != self._generation:
@@ -149,6 +174,17 @@ class ObserverThread:
             self._watch()
             time.sleep(0.001)
         return True
+
+
+def _plan(impls: tuple[Impl, ...], disabled: set[str]) -> _Plan:
+    def run_async(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        return lambda event: _asyncio().run(fn(event))
+
+    return tuple(
+        (impl, run_async(impl.fn) if impl.is_async else impl.fn)
+        for impl in impls
+        if impl.label not in disabled
+    )
 
 
 def _asyncio() -> Any:

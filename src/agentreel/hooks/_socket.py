@@ -6,6 +6,10 @@ and two threads (a reader, and a writer so that telling a slow controller
 about a pause never blocks the agent). A line that is not JSON gets an error
 response and the connection stays; a line over the size limit, or a flood of
 bad ones, closes it. When a connection ends its controller's pauses resume.
+
+A process that sends its steps to a server (``configure(endpoint=...)``)
+also links its channel to that server (``_link``), so that controllers on
+other machines reach it there; the socket and the link share one hub.
 """
 
 from __future__ import annotations
@@ -27,9 +31,10 @@ from agentreel.recording import count_loss, current_recorder
 
 from ._channel import ControlHub, Controller, error_response
 from ._client import MAX_LINE, ControlError, control_dir
+from ._link import ServerLink
 from ._registry import get_manager
 
-__all__ = ["start_control", "stop_control"]
+__all__ = ["server_link", "start_control", "stop_control"]
 
 _OUTBOX = 1000
 _MAX_BAD_LINES = 100
@@ -154,7 +159,6 @@ class _SocketServer:
         self._sock.close()
         if os.getpid() == self.pid:
             self.path.unlink(missing_ok=True)
-        self.hub.close()
 
 
 def _write(conn: socket.socket, out: queue.Queue[bytes | None]) -> None:
@@ -195,6 +199,9 @@ def _read(conn: socket.socket, answer: Callable[[Any], None], send: Callable[[An
 
 _lock = threading.Lock()
 _server: _SocketServer | None = None
+_link: ServerLink | None = None
+_hub: ControlHub | None = None
+_hub_pid = 0
 
 
 def _default_directory() -> Path:
@@ -203,40 +210,99 @@ def _default_directory() -> Path:
     return control_dir(db if db is not None and db != ":memory:" else None)
 
 
+def _current_hub() -> ControlHub:
+    """The process's one hub, following the manager ``hooks.reset()`` may have replaced."""
+    global _hub, _hub_pid
+    manager = get_manager()
+    if _hub is not None and _hub_pid == os.getpid() and _hub.manager is manager:
+        return _hub
+    if _hub is not None and _hub_pid == os.getpid():
+        _hub.close()
+    _hub, _hub_pid = ControlHub(manager), os.getpid()
+    if _server is not None:
+        _server.hub = _hub
+    if _link is not None:
+        _link.use(_hub)
+    return _hub
+
+
+def _server_target() -> tuple[str, dict[str, str]] | None:
+    """The server and headers of a recorder that sends to one (``endpoint=``), else None."""
+    rec = current_recorder()
+    target = getattr(rec.store, "control_target", None) if rec is not None else None
+    if not callable(target):
+        return None
+    try:
+        found = target()
+    except Exception as exc:
+        count_loss("control_link_errors", detail=f"the server link cannot start: {exc!r}")
+        return None
+    if not isinstance(found, tuple) or len(found) != 2:
+        return None
+    return str(found[0]), dict(found[1])
+
+
+def _start_link(hub: ControlHub) -> None:
+    global _link
+    if _link is not None and _link.pid == os.getpid():
+        return
+    target = _server_target()
+    if target is None:
+        return
+    try:
+        _link = ServerLink(target[0], hub, headers=target[1])
+    except Exception as exc:  # the agent runs on with its local socket only
+        count_loss("control_link_errors", detail=f"the server link cannot start: {exc!r}")
+
+
 def start_control(directory: str | os.PathLike[str] | None = None) -> Path:
     """Let controllers (``agentreel attach``) reach this process; returns the socket's path.
 
     The socket is ``<pid>.sock`` in ``directory`` (default: ``control/``
     beside the configured store, or ``$AGENTREEL_CONTROL_DIR``), in a
-    directory only its owner may enter, and is itself owner-only. Starting
-    twice is harmless. Raises :class:`ControlError` if it cannot listen.
+    directory only its owner may enter, and is itself owner-only. When the
+    recorder sends to a server (``configure(endpoint=...)``) the channel is
+    also linked to that server (docs/live.md). Starting twice is harmless.
+    Raises :class:`ControlError` if it cannot listen on the socket.
     """
     global _server
     with _lock:
-        manager = get_manager()
+        hub = _current_hub()
+        _start_link(hub)
         if _server is not None and _server.pid == os.getpid():
-            if _server.hub.manager is not manager:  # hooks.reset(): follow the new manager
-                _server.hub.close()
-                _server.hub = ControlHub(manager)
             return _server.path
         where = Path(directory) if directory is not None else _default_directory()
         try:
-            _server = _SocketServer(where / f"{os.getpid()}.sock", ControlHub(manager))
+            _server = _SocketServer(where / f"{os.getpid()}.sock", hub)
         except OSError as exc:
             raise ControlError(f"cannot listen for controllers in {where}: {exc}") from None
         return _server.path
 
 
+def server_link() -> ServerLink | None:
+    """This process's link to a server, if it has one."""
+    link = _link
+    return link if link is not None and link.pid == os.getpid() else None
+
+
 def stop_control() -> None:
-    """Stop listening; connected controllers are disconnected (their pauses resume)."""
-    global _server
+    """Stop listening and leave the server; controllers are disconnected (their pauses resume)."""
+    global _server, _link, _hub
     with _lock:
         server, _server = _server, None
+        link, _link = _link, None
+        hub, _hub = _hub, None
+    if link is not None and link.pid == os.getpid():
+        link.stop()
     if server is not None:
         server.stop()
+    if hub is not None and _hub_pid == os.getpid():
+        hub.close()
 
 
 atexit.register(stop_control)
 if hasattr(os, "register_at_fork"):
     # A forked child has the parent's server object but none of its threads.
-    os.register_at_fork(after_in_child=lambda: globals().update(_server=None))
+    os.register_at_fork(
+        after_in_child=lambda: globals().update(_server=None, _link=None, _hub=None)
+    )

@@ -110,6 +110,7 @@ class RemoteStore:
         }
         if api_key:
             headers["Authorization"] = f"Bearer {api_key}"
+        self._api_key = api_key
         self._sender = Sender(
             self._spool,
             Delivery(
@@ -133,6 +134,17 @@ class RemoteStore:
 
     def __repr__(self) -> str:
         return f"RemoteStore({self.location!r}, spool_dir={str(self._spool.path)!r})"
+
+    def control_target(self) -> tuple[str, dict[str, str]]:
+        """The server's base URL and the headers of the live-debug link (``hooks._link``).
+
+        The control channel reads this when it starts, so that a process that
+        sends its steps to a server is reachable through that server too.
+        """
+        headers = {"User-Agent": f"agentreel/{installed_version()}"}
+        if self._api_key:
+            headers["Authorization"] = f"Bearer {self._api_key}"
+        return self.location.removesuffix("/v1/traces"), headers
 
     # -- the write side ---------------------------------------------------------------
 

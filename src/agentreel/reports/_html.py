@@ -17,6 +17,7 @@ from ._prose import (
     group_sentence,
     other_failure,
     period_sentence,
+    recorded_note,
     session_sentence,
     sessions_hit,
     step_label,
@@ -61,7 +62,7 @@ def _findings(findings: Sequence[Finding], *, sessions: bool = False) -> str:
             INK.text(f.detector),
             INK.text(f.kind),
             escape(steps_text(f.steps)),
-            INK.text(f.message) + evidence,
+            INK.text(f.message) + escape(recorded_note(f)) + evidence,
         ]
         rows.append([INK.code(short_id(f.session_id)), *row] if sessions else row)
     header = ["Severity", "Detector", "Kind", "Steps", "Finding"]

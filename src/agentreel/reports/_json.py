@@ -78,6 +78,8 @@ def finding_json(finding: Finding) -> dict[str, Any]:
         "steps": list(finding.steps),
         "message": finding.message,
         "evidence": dict(finding.evidence),
+        "recorded_at": finding.recorded_at,
+        "offline": finding.offline,
     }
 
 

@@ -17,6 +17,7 @@ from ._prose import (
     group_sentence,
     other_failure,
     period_sentence,
+    recorded_note,
     session_sentence,
     sessions_hit,
     step_label,
@@ -42,7 +43,7 @@ def _findings_table(findings: Sequence[Finding], *, sessions: bool = False) -> I
             CELL.text(f.detector),
             CELL.text(f.kind),
             steps_text(f.steps),
-            CELL.text(f.message),
+            CELL.text(f.message) + recorded_note(f),
         ]
         rows.append([CELL.code(short_id(f.session_id)), *row] if sessions else row)
     yield from md_table(["Session", *header] if sessions else header, rows)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from agentreel.detectors import FailureGroup
+from agentreel.detectors import FailureGroup, Finding
 from agentreel.model import ErrorInfo
 
 from ._model import (
@@ -47,6 +47,7 @@ __all__ = [
     "group_sentence",
     "other_failure",
     "period_sentence",
+    "recorded_note",
     "session_sentence",
     "sessions_hit",
     "step_label",
@@ -84,6 +85,18 @@ def step_label(step: StepRef, ink: Ink) -> str:
 
 def steps_text(steps: Sequence[int]) -> str:
     return ", ".join(str(n) for n in steps) if steps else "-"
+
+
+def recorded_note(finding: Finding) -> str:
+    """What a report adds to a finding a DetectorGuard recorded while the session ran."""
+    if finding.recorded_at is None:
+        return ""
+    if finding.offline:
+        return f" (also recorded while the session ran, at step {finding.recorded_at})"
+    return (
+        f" (recorded while the session ran, at step {finding.recorded_at}; "
+        "this analysis did not find it again)"
+    )
 
 
 def steps_phrase(steps: Sequence[int]) -> str:
@@ -215,7 +228,8 @@ def success_sentence(report: PostmortemReport) -> str:
     shown = "-" if rate is None else f"{rate:.0%}"
     running = f", {report.running} still running" if report.running else ""
     return (
-        f"{report.sessions} sessions: {report.ok} ok, {report.failed} failed{running}; "
+        f"{report.sessions} {'session' if report.sessions == 1 else 'sessions'}: "
+        f"{report.ok} ok, {report.failed} failed{running}; "
         f"success rate {shown} ({report.ok}/{report.ok + report.failed} ended ok). "
         f"{format_tokens(report.usage.total)} tokens, {format_cost(report.cost)}."
     )

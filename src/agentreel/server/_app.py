@@ -20,7 +20,7 @@ from starlette.responses import Response
 from agentreel.errors import NotFound, StoreError
 from agentreel.storage import PostgresStore, Store, open_store
 
-from . import _ingest, _live_debug, _sessions, _stream, _views
+from . import _control_api, _control_link, _ingest, _live_debug, _sessions, _stream, _views
 from ._auth import AuthMiddleware, CsrfMiddleware
 from ._headers import MetricsMiddleware, SecurityHeadersMiddleware
 from ._metrics import ServerMetrics
@@ -109,7 +109,7 @@ def create_app(
         body = await in_thread(generate_latest, metrics.registry)
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 
-    for module in (_ingest, _live_debug, _sessions, _stream, _views):
+    for module in (_control_api, _control_link, _ingest, _live_debug, _sessions, _stream, _views):
         app.include_router(module.router)
 
     # Outermost last: metrics see every answer, headers go on every answer

@@ -1,9 +1,11 @@
 """``/api/live/{id}/...``: the web UI steering a live agent process.
 
-The server reaches agent processes the way ``agentreel attach`` does,
-through their control sockets (``control/<pid>.sock`` beside the store, or
-``$AGENTREEL_CONTROL_DIR``), so it works when the server runs on the agent's
-machine, as the agent's user, over the agent's SQLite store.
+The server reaches agent processes two ways. On the agent's machine, the way
+``agentreel attach`` does, through their control sockets (``control/<pid>.sock``
+beside the SQLite store, or ``$AGENTREEL_CONTROL_DIR``). Anywhere, through
+the link an agent opens to the server it sends its steps to
+(``configure(endpoint=...)``, see ``_live_linked``): when no local socket
+answers for a session, the processes linked to the server are asked.
 
 One long-lived connection per agent process, shared by every page and
 request of this server process, rather than one per browser action: the
@@ -36,6 +38,7 @@ from agentreel.hooks import ControlClient, ControlError, control_dir
 from agentreel.hooks import live_processes as find_processes
 from agentreel.storage import Store
 
+from . import _live_linked as linked
 from ._sessions import find_session
 from ._state import JSON, app_state, error, in_thread, key_project
 
@@ -312,21 +315,43 @@ class CommandBody(BaseModel):
     input: Any = Field(default=None, description="the step's new input, for edit")
 
 
-async def _run(request: Request, session_id: str, what: Any, status: int = 200) -> JSON:
-    summary = await in_thread(
-        find_session, app_state(request).store, session_id, key_project(request)
-    )
+_NOT_LINKED = (
+    "no live agent process records session {id}: it has ended, or its process is not "
+    "linked to this server (an agent that sends to this server with "
+    "agentreel.configure(endpoint=...) links when its control channel is on: control=True, "
+    "AGENTREEL_CONTROL=1 or a breakpoint; docs/live.md)"
+)
+
+
+async def _run(
+    request: Request, session_id: str, what: Any, remote: Any, status: int = 200
+) -> JSON:
+    """Answer through the local socket of the session's process, else through its link."""
+    store = app_state(request).store
+    project = key_project(request)
+    summary = await in_thread(find_session, store, session_id, project)
+    sid = summary.session.id
     links = live_links(request)
     try:
-        return JSON(await in_thread(what, links, summary.session.id), status_code=status)
+        return JSON(await in_thread(what, links, sid), status_code=status)
     except _Answer as exc:
+        if exc.kind != "NotLive":
+            return error(exc.status, exc.kind, str(exc))
+        local = exc
+    try:
+        row = await linked.linked_process(store, sid, project)
+        if row is None:
+            message = str(local) if links.directory is not None else _NOT_LINKED.format(id=sid)
+            return error(404, "NotLive", message)
+        return JSON(await remote(store, row, project, sid), status_code=status)
+    except linked.LiveAnswer as exc:
         return error(exc.status, exc.kind, str(exc))
 
 
 @router.get("/{session_id}/state", summary="The live process of a session: pauses, breakpoints")
 async def live_state(request: Request, session_id: str) -> JSON:
     """200 while a live agent process records the session, else 404 ``NotLive``."""
-    return await _run(request, session_id, LiveLinks.state)
+    return await _run(request, session_id, LiveLinks.state, linked.linked_state)
 
 
 @router.post("/{session_id}/breakpoints", summary="Set a breakpoint in the session's process")
@@ -336,8 +361,15 @@ async def add_breakpoint(request: Request, session_id: str, body: BreakpointBody
         request,
         session_id,
         lambda links, sid: links.act(sid, "break", spec=body.spec, once=body.once),
+        lambda store, row, project, sid: linked.linked_act(
+            store, row, project, "break", {"spec": body.spec, "once": body.once}
+        ),
         201,
     )
+
+
+async def _removed(cleared: Any) -> dict[str, Any]:
+    return {"removed": (await cleared)[0]}
 
 
 @router.delete("/{session_id}/breakpoints/{number}", summary="Remove a breakpoint")
@@ -347,6 +379,9 @@ async def clear_breakpoint(request: Request, session_id: str, number: int) -> JS
         request,
         session_id,
         lambda links, sid: {"removed": links.act(sid, "clear", breakpoint=number)[0]},
+        lambda store, row, project, sid: _removed(
+            linked.linked_act(store, row, project, "clear", {"breakpoint": number})
+        ),
     )
 
 
@@ -359,4 +394,7 @@ async def command(request: Request, session_id: str, body: CommandBody) -> JSON:
         request,
         session_id,
         lambda links, sid: links.command(sid, body.action, body.pause, body.input),
+        lambda store, row, project, sid: linked.linked_command(
+            store, row, project, sid, body.action, body.pause, body.input
+        ),
     )

@@ -1,5 +1,6 @@
 """Storage backends behind one protocol: in-memory, SQLite (WAL) and PostgreSQL."""
 
+from ._live import LiveBoard, LiveProcessRow, live_board
 from ._location import DEFAULT_DB, ENV_DB, default_db_path, open_store
 from ._memory import MemoryStore
 from ._postgres import PostgresStore
@@ -11,6 +12,8 @@ __all__ = [
     "ENV_DB",
     "ORDERINGS",
     "ApiKey",
+    "LiveBoard",
+    "LiveProcessRow",
     "MemoryStore",
     "Ordering",
     "PostgresStore",
@@ -19,6 +22,7 @@ __all__ = [
     "Store",
     "WriteBatch",
     "default_db_path",
+    "live_board",
     "load_payload",
     "open_store",
 ]

@@ -21,6 +21,67 @@ from agentreel.errors import SchemaTooNew, StoreUnavailable
 
 MIGRATIONS_TABLE = "agentreel_migrations"
 
+#: The live-debug link's tables (``_live``): agent processes that poll a
+#: server, their controllers, the requests queued for them and the events
+#: they sent. In the store, not in a server's memory, so that every server
+#: process on one database sees the same links.
+LIVE_TABLES_SQLITE: tuple[str, ...] = (
+    """
+    CREATE TABLE live_processes (
+        id TEXT PRIMARY KEY,
+        -- The project of the agent's API key (NULL: the server ran without auth).
+        project TEXT,
+        host TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        program TEXT NOT NULL,
+        -- The process's latest hello (sessions, pauses, breakpoints), as JSON,
+        -- and its number: a poll and a push may arrive out of order, and an
+        -- older hello must not replace a newer one.
+        hello TEXT NOT NULL,
+        hello_version INTEGER NOT NULL DEFAULT 0,
+        started_at INTEGER NOT NULL,
+        seen_at INTEGER NOT NULL,
+        ended_at INTEGER
+    )
+    """,
+    """
+    CREATE TABLE live_controllers (
+        process_id TEXT NOT NULL,
+        controller TEXT NOT NULL,
+        name TEXT NOT NULL,
+        label TEXT,
+        -- A controller that stops asking is gone once this passes: the agent
+        -- then resumes the pauses it caused, as when a local socket closes.
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (process_id, controller)
+    )
+    """,
+    """
+    CREATE TABLE live_requests (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        process_id TEXT NOT NULL,
+        controller TEXT NOT NULL,
+        body TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        taken_at INTEGER,
+        response TEXT,
+        answered_at INTEGER
+    )
+    """,
+    "CREATE INDEX live_requests_waiting ON live_requests (process_id, taken_at)",
+    """
+    CREATE TABLE live_events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        process_id TEXT NOT NULL,
+        -- NULL: for every controller; else only for this one (step events of a watcher).
+        controller TEXT,
+        body TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+    )
+    """,
+    "CREATE INDEX live_events_by_process ON live_events (process_id, seq)",
+)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Migration:
@@ -132,6 +193,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             )
             """,
         ),
+    ),
+    Migration(
+        version=4,
+        name="live-debug links of agent processes",
+        statements=LIVE_TABLES_SQLITE,
     ),
 )
 

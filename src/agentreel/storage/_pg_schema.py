@@ -122,6 +122,59 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        version=2,
+        name="live-debug links of agent processes",
+        statements=(
+            """
+            CREATE TABLE live_processes (
+                id TEXT PRIMARY KEY,
+                project TEXT,
+                host TEXT NOT NULL,
+                pid INTEGER NOT NULL,
+                program TEXT NOT NULL,
+                hello TEXT NOT NULL,
+                hello_version BIGINT NOT NULL DEFAULT 0,
+                started_at BIGINT NOT NULL,
+                seen_at BIGINT NOT NULL,
+                ended_at BIGINT
+            )
+            """,
+            """
+            CREATE TABLE live_controllers (
+                process_id TEXT NOT NULL,
+                controller TEXT NOT NULL,
+                name TEXT NOT NULL,
+                label TEXT,
+                expires_at BIGINT NOT NULL,
+                PRIMARY KEY (process_id, controller)
+            )
+            """,
+            """
+            CREATE TABLE live_requests (
+                seq BIGSERIAL PRIMARY KEY,
+                process_id TEXT NOT NULL,
+                controller TEXT NOT NULL,
+                body TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                taken_at BIGINT,
+                response TEXT,
+                answered_at BIGINT
+            )
+            """,
+            "CREATE INDEX live_requests_waiting ON live_requests (process_id, taken_at)",
+            """
+            CREATE TABLE live_events (
+                seq BIGSERIAL PRIMARY KEY,
+                process_id TEXT NOT NULL,
+                controller TEXT,
+                body TEXT NOT NULL,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX live_events_by_process ON live_events (process_id, seq)",
+        ),
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version
