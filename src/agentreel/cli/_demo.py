@@ -95,6 +95,8 @@ def _hints(store: Store, ids: Sequence[str], db_option: str) -> list[tuple[str, 
             )
         )
     hints += [
+        (f"rca {flaky}", "why it failed: the failing step, the model call behind it, findings"),
+        ("postmortem --since 7d", "recurring failures, cost anomalies and spend across sessions"),
         ("tail --follow-new", "watch sessions live while `agentreel demo` runs in another shell"),
         (f"export {flaky} -o fix-flaky-import.reel", "save a session as a reel file to share"),
     ]

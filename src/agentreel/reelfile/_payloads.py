@@ -26,6 +26,9 @@ _CHAIN_SEED = hashlib.sha256(b"agentreel chain v1").digest()
 
 _DIGEST = re.compile(r"[0-9a-f]{64}")
 _MARKER = b'"@'
+_LIT = b'"@lit"'
+# orjson writes compact JSON: {"@blob":"<digest>"} and {"@chain":["<prefix>",[...]]}.
+_REFERENCE = re.compile(rb'"@(?:blob":"|chain":\[")([0-9a-f]{64})"')
 
 
 class MalformedBlob(ValueError):
@@ -95,14 +98,30 @@ def reachable(fetch: Fetch, roots: Iterable[str], skip: set[str]) -> list[tuple[
                 raise MissingPayload(digest)
             data = bytes(data)
             collected.append((digest, data))
-            # Every marker is an object key starting with "@", so a blob
-            # without the bytes '"@' mentions no other blob; most blobs (chat
-            # messages, tool results) are leaves, and parsing them would cost
-            # replay and export most of their loading time.
-            if data.find(_MARKER) >= 0:
-                following.extend(references(orjson.loads(data)))
+            following.extend(_stored_references(data))
         level = _fresh(following, skip)
     return collected
+
+
+def _stored_references(data: bytes) -> list[str]:
+    """:func:`references` of a blob the encoder wrote, read off its bytes.
+
+    Replay and export load every blob of a session through here. Every
+    marker is an object key starting with "@", so most blobs (chat messages,
+    tool results) are leaves with no '"@' at all; the rest are chain nodes
+    and request roots, whose references a scan of the bytes finds in the
+    order :func:`references` gives. Only a blob holding ``@lit`` (a user dict
+    shaped like a marker, which a scan would mistake for one) is parsed.
+    """
+    if data.find(_MARKER) < 0:
+        return []
+    if data.find(_LIT) < 0:
+        found = _REFERENCE.findall(data)
+        # Any other spelling (a reel file written with spaces, say) is parsed.
+        markers = data.count(b'"@blob"') + data.count(b'"@chain"') - data.count(b'"@chain":[null')
+        if len(found) == markers:
+            return [m.decode() for m in found]
+    return references(orjson.loads(data))
 
 
 def _fresh(digests: Iterable[str], seen: set[str]) -> list[str]:

@@ -49,7 +49,8 @@ class Payloads:
         """Read every blob reachable from ``roots``; raises ``MissingPayload``."""
         self._blobs.update(reachable(self._store.get_blobs, roots, set(self._blobs)))
         token = REDACTED.encode()
-        self.masks = any(token in data for data in self._blobs.values())
+        # find(), not `in`: bytes `in` first tries the needle as an int (a TypeError).
+        self.masks = any(data.find(token) >= 0 for data in self._blobs.values())
 
     def value(self, ref: str | None) -> JSON:
         """The payload, decoded once and shared: only for reading."""
@@ -65,7 +66,7 @@ class Payloads:
         if ref is None:
             return None
         data = self._blobs.get(ref)
-        if data is not None and _MARKER not in data:
+        if data is not None and data.find(_MARKER) < 0:
             # Every payload marker is a key starting with "@", so a blob
             # without '"@' anywhere is plain JSON: the value itself.
             return orjson.loads(data)

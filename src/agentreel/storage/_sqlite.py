@@ -33,6 +33,8 @@ from agentreel.storage._rules import (
 
 #: How long a statement waits for another process's lock before failing.
 BUSY_TIMEOUT_S = 5.0
+#: How much of the database file a reading connection maps into memory.
+READER_MMAP_BYTES = 256 * 1024 * 1024
 #: Digests per ``IN (...)`` query; well under SQLite's parameter limit everywhere.
 BLOB_CHUNK = 500
 
@@ -118,6 +120,11 @@ class SQLiteStore(SqlReads):
                 raise self._closed_error()
             conn = self._connect("rw")
             conn.execute("PRAGMA query_only = ON")
+            # Pages read through a memory map, not copied by read() into
+            # SQLite's cache: reading payload blobs costs about half as much
+            # (measured on the detectors benchmark). Readers only: writes keep
+            # going through the pager.
+            conn.execute(f"PRAGMA mmap_size = {READER_MMAP_BYTES}")
             _sql.register_functions(conn)
             reader = _Reader(conn)
             self._readers.add(reader)
