@@ -76,7 +76,7 @@ def test_the_agent_polls_one_server_and_the_controller_drives_it_through_another
                     assert state["pid"] == a.proc.pid
                     r = web.post(f"{live}/command", json={"action": "skip"})
                     assert r.status_code == 200, r.text
-                code, out, _ = a.finish()
+                code, out, err = a.finish()
         finally:
             if a.proc.poll() is None:
                 a.proc.kill()
@@ -84,7 +84,7 @@ def test_the_agent_polls_one_server_and_the_controller_drives_it_through_another
     assert code == 0
     assert out[:3] == ["wrote a.txt: via two", "result 7 chars", out[2]]
     assert out[2].startswith("vetoed b.txt")
-    assert out[3:] == ["done", "stats 0"]
+    assert out[3:] == ["done", "stats 0"], err  # the agent logs what failed
 
 
 def test_a_server_on_postgresql_says_how_an_agent_links(dsn: str, home: Path) -> None:

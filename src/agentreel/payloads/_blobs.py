@@ -35,6 +35,9 @@ from agentreel.errors import MissingPayload
 _MARKERS = frozenset({"@blob", "@chain", "@lit"})
 _CHAIN_SEED_HEX = hashlib.sha256(b"agentreel chain v1").hexdigest()
 _MARKER_BYTES = b'"@'
+#: Chain links an encoder remembers (each holds a message's bytes) before it starts afresh.
+_MAX_LINKS = 8192
+_MAX_LINK_BYTES = 16 * 1024 * 1024
 #: Lists shorter than this are stored inline: chaining them saves nothing.
 MIN_CHAIN = 2
 
@@ -74,10 +77,15 @@ class PayloadEncoder:
     def __init__(self, max_known: int = 100_000) -> None:
         self._known: MutableMapping[str, bool] = {}
         self._max_known = max_known
-        #: (rolling hash so far, next item's digest) -> the rolling hash after it.
-        self._rolls: dict[tuple[str, str], str] = {}
+        #: (rolling hash so far, next item's bytes) -> (its digest, the rolling hash after it).
+        self._links: dict[tuple[str, bytes], tuple[str, str]] = {}
+        self._link_bytes = 0
 
     def encode(self, value: Any) -> EncodedPayload:
+        data = _plain(value)
+        if data is not None:
+            root = digest_of(data)
+            return EncodedPayload(root, {root: data})
         blobs: dict[str, bytes] = {}
         tree = self._encode(value, blobs, chain=True)
         data = dump_blob(tree)
@@ -92,7 +100,10 @@ class PayloadEncoder:
         so this neither reads nor updates that memory (replay uses it to match
         a live request against the recorded ``input_ref``).
         """
-        return digest_of(dump_blob(self._encode(value, None, chain=True)))
+        data = _plain(value)
+        if data is None:
+            data = dump_blob(self._encode(value, None, chain=True))
+        return digest_of(data)
 
     def _encode(self, value: Any, blobs: dict[str, bytes] | None, *, chain: bool) -> Any:
         if isinstance(value, dict):
@@ -107,7 +118,17 @@ class PayloadEncoder:
         return value
 
     def _chain(self, items: list[Any], blobs: dict[str, bytes] | None) -> str:
+        # A conversation is resent with one more message on every call. Each
+        # link of the chain, (rolling hash so far, item bytes) -> (the item's
+        # digest, the rolling hash after it), is remembered, so a known
+        # prefix costs a dict lookup per message instead of two hashes.
+        links = self._links
+        if len(links) >= _MAX_LINKS or self._link_bytes >= _MAX_LINK_BYTES:
+            links.clear()
+            self._link_bytes = 0
         digests: list[str] = []
+        rolling: list[str] = []
+        h = _CHAIN_SEED_HEX
         for item in items:
             data = dump_blob(item)
             # Only a dict shaped like a marker needs rewriting (as @lit), and
@@ -115,24 +136,16 @@ class PayloadEncoder:
             # the item's own JSON is its blob, and no walk over it is needed.
             if data.find(_MARKER_BYTES) >= 0:
                 data = dump_blob(self._encode(item, blobs, chain=False))
-            d = digest_of(data)
+            link = links.get((h, data))
+            if link is None:
+                d = digest_of(data)
+                link = links[h, data] = (d, hashlib.sha256(bytes.fromhex(h + d)).hexdigest())
+                self._link_bytes += len(data)
+            d, h = link
             if blobs is not None:
                 blobs[d] = data
             digests.append(d)
-        # A conversation is resent with one more message on every call: the
-        # rolling hash of its known prefix is looked up, not recomputed, so
-        # encoding it stays O(new messages) in hashing.
-        rolls = self._rolls
-        if len(rolls) >= 4 * self._max_known:
-            rolls.clear()
-        rolling: list[str] = []
-        h = _CHAIN_SEED_HEX
-        for d in digests:
-            nxt = rolls.get((h, d))
-            if nxt is None:
-                nxt = rolls[h, d] = hashlib.sha256(bytes.fromhex(h + d)).hexdigest()
-            rolling.append(nxt)
-            h = nxt
+            rolling.append(h)
         full = rolling[-1]
         if blobs is None or full in self._known:
             return full
@@ -148,6 +161,19 @@ class PayloadEncoder:
             self._known.clear()
         self._known[full] = True
         return full
+
+
+def _plain(value: Any) -> bytes | None:
+    """``value``'s blob when it is its own: no list of objects to chain, no marker.
+
+    A list of objects starts with the bytes ``[{`` in JSON and every marker
+    key with ``"@``; without either the encoder would change nothing, and the
+    walk over the value is skipped (most tool inputs and outputs).
+    """
+    data = dump_blob(value)
+    if data.find(b"[{") < 0 and data.find(_MARKER_BYTES) < 0:
+        return data
+    return None
 
 
 def decode_payload(root: str, fetch: Fetch) -> Any:
