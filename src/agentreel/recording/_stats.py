@@ -19,6 +19,9 @@ REASONS = (
     "redacted",  # secrets masked before storing
     "truncated",  # payload strings cut to the size limit
     "hook_errors",  # internal callbacks that raised (contained)
+    "hook_timeouts",  # hooks that overran their time limit (and were disabled)
+    "hook_events_dropped",  # events not given to observers because they fell behind
+    "control_link_errors",  # failed exchanges with a server carrying the control channel
 )
 
 
