@@ -77,3 +77,9 @@ def test_pem_block_found_by_its_body() -> None:
 )
 def test_prose_is_not_suspected(text: str) -> None:
     assert not may_hold_secret_bytes(orjson.dumps({"document": text}))
+
+
+def test_a_google_key_ending_with_a_dash_is_redacted() -> None:
+    # Found by the property test above: "\b" after the key never matched a final "-".
+    key = "AIza" + "0" * 34 + "-"
+    assert Redactor().text(f"key {key} end") == f"key {MASK} end"

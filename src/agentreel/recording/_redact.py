@@ -45,7 +45,8 @@ _SECRET = re.compile(
     r"|\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"
     r"|\bgh[pousr]_[A-Za-z0-9]{30,}\b|\bgithub_pat_[A-Za-z0-9_]{40,}\b"
     r"|\bxox[abprs]-[A-Za-z0-9\-]{10,}"
-    r"|\bAIza[0-9A-Za-z_\-]{35}\b"
+    # Not "\b" at the end: a key may end with "-", after which a space is no word boundary.
+    r"|\bAIza[0-9A-Za-z_\-]{35}(?![0-9A-Za-z_\-])"
     r"|\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"
 )
 # Run only on text containing "://": trying it at every position of a long
