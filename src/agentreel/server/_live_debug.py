@@ -55,13 +55,8 @@ CONTROLLER_NAME = "agentreel serve web UI"
 _STATE_ATTR = "agentreel_live"
 
 
-class _Answer(Exception):
-    """An error answer: HTTP status, error type, message."""
-
-    def __init__(self, status: int, kind: str, message: str) -> None:
-        self.status = status
-        self.kind = kind
-        super().__init__(message)
+#: An error answer: HTTP status, error type, message; one class for local and linked agents.
+_Answer = linked.LiveAnswer
 
 
 @dataclass(slots=True)
@@ -251,7 +246,7 @@ class LiveLinks:
                 self._drop(link.client.path)
                 raise _Answer(404, "NotLive", f"the agent process ended: {exc}") from None
             if exc.code == "no_such_pause":
-                raise _Answer(409, "PauseGone", _gone(args.get("pause"))) from None
+                raise _Answer(409, "PauseGone", linked.gone(args.get("pause"))) from None
             if exc.code in ("refused", "bad_request"):
                 kind = "UnknownBreakpoint" if op == "clear" else "BadRequest"
                 raise _Answer(404 if op == "clear" else 400, kind, str(exc)) from None
@@ -261,31 +256,12 @@ class LiveLinks:
         self, session_id: str, action: str, pause: int | None, new_input: Any
     ) -> dict[str, Any]:
         link, hello = self.find(session_id)
-        waiting = [p for p in hello.get("pauses", ()) if p.get("session_id") == session_id]
-        if pause is None:
-            if not waiting:
-                raise _Answer(409, "PauseGone", f"no step of session {session_id} is paused")
-            if len(waiting) > 1:
-                numbers = ", ".join(str(p["pause"]) for p in waiting)
-                raise _Answer(
-                    409, "AmbiguousPause", f'several steps are paused ({numbers}); send "pause"'
-                )
-            pause = int(waiting[0]["pause"])
-        target = next((p for p in waiting if p.get("pause") == pause), None)
-        if target is None:
-            raise _Answer(409, "PauseGone", _gone(pause))
+        pause, target = linked.pick_pause(hello.get("pauses", ()), session_id, pause)
         args: dict[str, Any] = {"pause": pause, "action": action}
         if action == "edit":
             args["input"] = new_input
         self._act(link, "resolve", args)
         return {"pause": pause, "action": action, "step": target.get("step")}
-
-
-def _gone(pause: Any) -> str:
-    return (
-        f"pause {pause} is not waiting any more: it was resolved by another controller "
-        "or timed out; reload the state"
-    )
 
 
 def live_links(request: Request) -> LiveLinks:

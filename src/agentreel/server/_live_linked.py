@@ -14,6 +14,7 @@ the last request.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from agentreel.storage import LiveProcessRow, Store
@@ -21,7 +22,15 @@ from agentreel.storage import LiveProcessRow, Store
 from . import _relay
 from ._state import in_thread
 
-__all__ = ["LiveAnswer", "linked_act", "linked_command", "linked_process", "linked_state"]
+__all__ = [
+    "LiveAnswer",
+    "gone",
+    "linked_act",
+    "linked_command",
+    "linked_process",
+    "linked_state",
+    "pick_pause",
+]
 
 CONTROLLER_NAME = "agentreel serve web UI"
 IDLE_SECONDS = 90.0
@@ -106,7 +115,7 @@ async def linked_act(
     problem = answer.get("error") or {}
     code, message = problem.get("code"), str(problem.get("message", "refused"))
     if code == "no_such_pause":
-        raise LiveAnswer(409, "PauseGone", _gone(args.get("pause")))
+        raise LiveAnswer(409, "PauseGone", gone(args.get("pause")))
     if code in ("refused", "bad_request"):
         if op == "clear":
             raise LiveAnswer(404, "UnknownBreakpoint", message)
@@ -137,7 +146,18 @@ async def linked_command(
     pause: int | None,
     new_input: Any,
 ) -> dict[str, Any]:
-    pauses = _relay.process_json(row)["pauses"]
+    pause, target = pick_pause(_relay.process_json(row)["pauses"], session_id, pause)
+    args: dict[str, Any] = {"pause": pause, "action": action}
+    if action == "edit":
+        args["input"] = new_input
+    await linked_act(store, row, project, "resolve", args)
+    return {"pause": pause, "action": action, "step": target.get("step")}
+
+
+def pick_pause(
+    pauses: Iterable[dict[str, Any]], session_id: str, pause: int | None
+) -> tuple[int, dict[str, Any]]:
+    """The paused step of ``session_id`` a command means: ``pause``, or the only one."""
     waiting = [p for p in pauses if p.get("session_id") == session_id]
     if pause is None:
         if not waiting:
@@ -150,15 +170,11 @@ async def linked_command(
         pause = int(waiting[0]["pause"])
     target = next((p for p in waiting if p.get("pause") == pause), None)
     if target is None:
-        raise LiveAnswer(409, "PauseGone", _gone(pause))
-    args: dict[str, Any] = {"pause": pause, "action": action}
-    if action == "edit":
-        args["input"] = new_input
-    await linked_act(store, row, project, "resolve", args)
-    return {"pause": pause, "action": action, "step": target.get("step")}
+        raise LiveAnswer(409, "PauseGone", gone(pause))
+    return pause, target
 
 
-def _gone(pause: Any) -> str:
+def gone(pause: Any) -> str:
     return (
         f"pause {pause} is not waiting any more: it was resolved by another controller "
         "or timed out; reload the state"
