@@ -21,6 +21,7 @@ RANK = {
     "_version": 0,
     "model": 1,
     "_units": 1,
+    "_http": 1,
     "payloads": 2,
     "pricing": 2,
     "storage": 3,

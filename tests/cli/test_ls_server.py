@@ -121,7 +121,7 @@ def test_the_server_url_and_key_come_from_the_environment(reel: Path, tmp_path: 
         refused = invoke_cli(tmp_path / "absent.db", ["ls"], env=env)
         assert refused.exit_code == 1
         assert refused.err.startswith("agentreel: error: the server at")
-        assert "wants an API key" in refused.err
+        assert "refused the request" in refused.err
         assert "--api-key" in refused.err
         run = invoke_cli(
             tmp_path / "absent.db", ["ls", "--json"], env={**env, "AGENTREEL_API_KEY": secret}

@@ -3,22 +3,21 @@
 The server's ``/api/sessions`` answers with the session JSON of ``ls --json``,
 so the rows are printed as they come, or turned back into summaries for the
 table. The standard library's HTTP client is enough: no extra package.
-Failures to reach or read the server are ``AgentreelError``: one
-``agentreel: error:`` line and exit code 1, as for a local database.
+Failures to reach or read the server are ``AgentreelError`` (from the
+shared JSON client, ``agentreel._http``): one ``agentreel: error:`` line and
+exit code 1, as for a local database.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Sequence
 from typing import Any
 
 import click
-import orjson
 
+from agentreel._http import JsonHttp
 from agentreel.errors import AgentreelError
 from agentreel.model import ErrorInfo, ForkRef, Session, SessionSummary, Status, TokenUsage
 
@@ -36,19 +35,18 @@ def fetch_sessions(
     server: str, api_key: str | None, query: dict[str, Any], limit: int
 ) -> tuple[list[dict[str, Any]], int]:
     """Up to ``limit`` sessions from ``server``'s ``/api/sessions``, and how many match."""
-    base = server.rstrip("/")
-    if not base.startswith(("http://", "https://")):
-        raise click.BadParameter(
-            f"{server!r} is not an http:// or https:// URL", param_hint="--server"
-        )
+    try:
+        http = JsonHttp(server, api_key)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--server") from None
     params = {k: v for k, v in query.items() if v not in (None, [], "")}
     rows: list[dict[str, Any]] = []
     total = 0
     while len(rows) < limit:
         page = min(SERVER_PAGE, limit - len(rows))
         wanted = {**params, "limit": page, "offset": len(rows)}
-        answer = _get_json(f"{base}/api/sessions?" + urllib.parse.urlencode(wanted, doseq=True),
-                           api_key, server)  # fmt: skip
+        answer = http.call("GET", "/api/sessions?" + urllib.parse.urlencode(wanted, doseq=True),
+                           timeout=SERVER_TIMEOUT_S)  # fmt: skip
         found = answer.get("sessions")
         if not isinstance(found, list):
             raise AgentreelError(f"the server at {server} answered without a session list")
@@ -57,44 +55,6 @@ def fetch_sessions(
         if len(found) < page:
             break
     return rows, max(total, len(rows))
-
-
-def _get_json(url: str, api_key: str | None, server: str) -> dict[str, Any]:
-    headers = {"Accept": "application/json"}
-    if api_key:
-        headers["Authorization"] = f"Bearer {api_key}"
-    request = urllib.request.Request(url, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=SERVER_TIMEOUT_S) as response:
-            body = response.read()
-    except urllib.error.HTTPError as exc:
-        raise AgentreelError(_http_problem(exc, server)) from None
-    except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise AgentreelError(
-            f"cannot reach the agentreel server at {server} ({reason}); "
-            "check the URL and that `agentreel serve` is running"
-        ) from None
-    try:
-        value = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        raise AgentreelError(f"the server at {server} did not answer with JSON") from None
-    if not isinstance(value, dict):
-        raise AgentreelError(f"the server at {server} did not answer with a JSON object")
-    return value
-
-
-def _http_problem(exc: urllib.error.HTTPError, server: str) -> str:
-    try:
-        detail = orjson.loads(exc.read())["error"]["message"]
-    except Exception:
-        detail = exc.reason
-    if exc.code == 401:
-        return (
-            f"the server at {server} wants an API key ({detail}); pass --api-key KEY "
-            "or set AGENTREEL_API_KEY (`agentreel keys create` makes one)"
-        )
-    return f"the server at {server} answered {exc.code}: {detail}"
 
 
 def _ns(text: Any) -> int | None:

@@ -16,12 +16,10 @@ import queue
 import secrets
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from typing import Any
 
-import orjson
+from agentreel._http import JsonHttp, ServerError
 
 from ._client import ControlError, wait_for_event
 
@@ -32,66 +30,31 @@ _EVENTS_WAIT = 10.0
 _CLOSED: dict[str, Any] = {"type": "closed"}
 
 
-class _Http:
-    """JSON over HTTP to one server, with its errors said in one line."""
+class _Http(JsonHttp):
+    """The shared JSON client, its failures turned into ControlError with a code."""
 
     def __init__(self, server: str, api_key: str | None) -> None:
-        base = server.rstrip("/")
-        if not base.startswith(("http://", "https://")):
-            raise ControlError(f"{server!r} is not an http:// or https:// URL", "bad_request")
-        self.server = base
-        self.headers = {"Accept": "application/json", "Content-Type": "application/json"}
-        if api_key:
-            self.headers["Authorization"] = f"Bearer {api_key}"
-        else:
-            # Without a key the server asks state-changing calls for the
-            # double-submit CSRF pair that its pages send; a program may send it.
-            token = secrets.token_urlsafe(16)
-            self.headers["Cookie"] = f"agentreel_csrf={token}"
-            self.headers["X-CSRF-Token"] = token
+        try:
+            super().__init__(server, api_key, csrf=True)
+        except ValueError as exc:
+            raise ControlError(str(exc), "bad_request") from None
 
     def call(
         self, method: str, path: str, body: Any = None, *, timeout: float = 15.0
     ) -> dict[str, Any]:
-        data = None if body is None else orjson.dumps(body)
-        request = urllib.request.Request(
-            self.server + path, data=data, headers=self.headers, method=method
-        )
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as answer:
-                raw = answer.read()
-        except urllib.error.HTTPError as exc:
-            raise self._problem(exc) from None
-        except (urllib.error.URLError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise ControlError(
-                f"cannot reach the agentreel server at {self.server} ({reason}); "
-                "check the URL and that `agentreel serve` is running"
-            ) from None
-        try:
-            value = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            raise ControlError(f"the server at {self.server} did not answer with JSON") from None
-        if not isinstance(value, dict):
-            raise ControlError(f"the server at {self.server} did not answer with a JSON object")
-        return value
+            return super().call(method, path, body, timeout=timeout)
+        except ServerError as exc:
+            if exc.status == 401:
+                raise ControlError(str(exc), "unauthorized") from None
+            code = _CODES.get(exc.status or 0)
+            if code is None:  # unreachable, or an answer we cannot use
+                raise ControlError(str(exc)) from None
+            raise ControlError(exc.detail, code) from None
 
-    def _problem(self, exc: urllib.error.HTTPError) -> ControlError:
-        try:
-            detail = str(orjson.loads(exc.read())["error"]["message"])
-        except Exception:
-            detail = str(exc.reason)
-        if exc.code == 401:
-            return ControlError(
-                f"the server at {self.server} refused the request: {detail}; pass --api-key KEY "
-                "or set AGENTREEL_API_KEY (`agentreel keys create` makes one)",
-                "unauthorized",
-            )
-        if exc.code == 404:
-            return ControlError(detail, "unknown_process")
-        if exc.code == 504:
-            return ControlError(detail, "timeout")
-        return ControlError(f"the server at {self.server} answered {exc.code}: {detail}")
+
+#: Refusals a controller acts on, by HTTP status; their message is the server's own.
+_CODES = {404: "unknown_process", 504: "timeout"}
 
 
 def linked_processes(
