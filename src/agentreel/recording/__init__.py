@@ -18,6 +18,7 @@ from ._recorder import (
     stats,
 )
 from ._redact import MASK, Redactor
+from ._stats import Counters
 
 __all__ = [
     "MASK",
@@ -25,6 +26,7 @@ __all__ = [
     "PLAN_STEP",
     "Answer",
     "ContextThreadPoolExecutor",
+    "Counters",
     "Hooks",
     "Interceptor",
     "NoopSession",

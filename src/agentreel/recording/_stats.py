@@ -25,8 +25,18 @@ REASONS = (
 )
 
 
-class Stats:
-    """Thread-safe counters with a log line the first time each loss happens."""
+class Counters:
+    """Thread-safe counters with a log line the first time each loss happens.
+
+    Subclasses name the counters always present (``reasons``), the logger
+    and the sentence a first loss is logged with (``lost``, given the reason
+    and the detail); the recorder's :class:`Stats` and the remote store's
+    counters are two of them.
+    """
+
+    reasons: tuple[str, ...] = REASONS
+    log: logging.Logger = logger
+    lost = "agentreel lost data (%s)%s; see agentreel.stats() for counts"
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -37,21 +47,30 @@ class Stats:
         with self._lock:
             self._counts[reason] += n
 
-    def loss(self, reason: str, n: int = 1, detail: str = "") -> None:
-        """Count a loss and log it once per reason (losses must not flood logs)."""
+    def set(self, reason: str, n: int) -> None:
+        with self._lock:
+            self._counts[reason] = n
+
+    def loss(self, reason: str, n: int = 1, detail: str = "", *, kind: str | None = None) -> None:
+        """Count ``n`` under ``reason``; log once per ``kind`` (default: the reason).
+
+        Once only, because a loss that happens on every step must not flood
+        the host program's logs; the counts say how often.
+        """
+        kind = kind or reason
         with self._lock:
             self._counts[reason] += n
-            first = reason not in self._logged
-            self._logged.add(reason)
+            first = kind not in self._logged
+            self._logged.add(kind)
         if first:
-            logger.warning(
-                "agentreel lost data (%s)%s; see agentreel.stats() for counts",
-                reason,
-                f": {detail}" if detail else "",
-            )
+            self.log.warning(self.lost, reason, f": {detail}" if detail else "")
 
     def snapshot(self) -> dict[str, int]:
         with self._lock:
-            out = dict.fromkeys(REASONS, 0)
+            out = dict.fromkeys(self.reasons, 0)
             out.update(self._counts)
             return out
+
+
+class Stats(Counters):
+    """The recorder's counters: what it wrote and what it lost, by reason."""

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-import threading
-from collections import Counter
+
+from agentreel.recording import Counters
 
 logger = logging.getLogger("agentreel.remote")
 
@@ -28,38 +28,9 @@ REASONS = (
 )
 
 
-class RemoteStats:
-    """Thread-safe counters; the first time each loss happens it is logged once."""
+class RemoteStats(Counters):
+    """The remote store's counters; the first time each loss happens it is logged once."""
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._counts: Counter[str] = Counter()
-        self._logged: set[str] = set()
-
-    def add(self, reason: str, n: int = 1) -> None:
-        with self._lock:
-            self._counts[reason] += n
-
-    def set(self, reason: str, n: int) -> None:
-        with self._lock:
-            self._counts[reason] = n
-
-    def loss(self, reason: str, n: int = 1, detail: str = "", *, kind: str | None = None) -> None:
-        """Count ``n`` under ``reason``; log once per ``kind`` (default: the reason)."""
-        kind = kind or reason
-        with self._lock:
-            self._counts[reason] += n
-            first = kind not in self._logged
-            self._logged.add(kind)
-        if first:
-            logger.warning(
-                "agentreel export: %s%s; see RemoteStore.stats() for counts",
-                reason,
-                f": {detail}" if detail else "",
-            )
-
-    def snapshot(self) -> dict[str, int]:
-        with self._lock:
-            out = dict.fromkeys(REASONS, 0)
-            out.update(self._counts)
-            return out
+    reasons = REASONS
+    log = logger
+    lost = "agentreel export: %s%s; see RemoteStore.stats() for counts"
