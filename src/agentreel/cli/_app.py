@@ -11,16 +11,12 @@ Error policy, the same however the group is invoked (the console script calls
 
 from __future__ import annotations
 
-import errno
-import sqlite3
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
 import click
 from rich.text import Text
-
-from agentreel.errors import AgentreelError
 
 from ._attach import attach
 from ._context import CliContext
@@ -38,16 +34,12 @@ from ._serve import serve
 from ._show import show
 from ._tail import tail
 from ._transfer import export_cmd, import_cmd
+from ._trouble import EXPECTED, sentence
 from ._ui_cmd import ui
 
 __all__ = ["AgentreelGroup", "cli"]
 
 ERROR_EXIT = 1
-
-
-def _describe_os_error(exc: OSError) -> str:
-    reason = exc.strerror or str(exc)
-    return f"{exc.filename}: {reason}" if exc.filename is not None else reason
 
 
 class _Failed(click.ClickException):
@@ -77,18 +69,12 @@ class AgentreelGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except AgentreelError as exc:
-            _report(ctx, str(exc))
-        except sqlite3.Error as exc:
-            # Stores translate what they expect; anything else (a locked or
-            # damaged file) still deserves a sentence rather than a traceback.
+        except EXPECTED as exc:
             obj = ctx.find_object(CliContext)
-            where = obj.db_location if obj is not None else "the reel database"
-            _report(ctx, f"SQLite error on {where}: {exc}")
-        except OSError as exc:
-            if exc.errno == errno.EPIPE:
-                raise  # output piped into `head`: click exits quietly
-            _report(ctx, _describe_os_error(exc))
+            message = sentence(exc, obj.db_location if obj is not None else "the reel database")
+            if message is None:
+                raise
+            _report(ctx, message)
 
     def main(
         self,

@@ -13,9 +13,7 @@ prints is ``_diffview``'s.
 
 from __future__ import annotations
 
-import errno
 import os
-import sqlite3
 from dataclasses import dataclass
 
 import click
@@ -29,7 +27,7 @@ from ._context import CliContext, get_context
 from ._diffview import diff_document, render_diff
 from ._jsonout import print_json
 from ._style import short_id
-from ._trouble import TROUBLE_EXIT, fail
+from ._trouble import EXPECTED, TROUBLE_EXIT, fail, fail_on
 
 # diff_document and render_diff live in _diffview now; they stay exported here
 # so that importing them from this module, as before the split, still works.
@@ -132,15 +130,8 @@ def diff_cmd(
         else:
             reels = (side_a.reel, side_b.reel)
             render_diff(cli.console, result, reels=reels, context=context, show_all=show_all)
-    except AgentreelError as exc:
-        fail(cli, str(exc))
-    except sqlite3.Error as exc:
-        fail(cli, f"SQLite error on {cli.db_location}: {exc}")
-    except OSError as exc:
-        if exc.errno == errno.EPIPE:
-            raise
-        reason = exc.strerror or str(exc)
-        fail(cli, f"{exc.filename}: {reason}" if exc.filename is not None else reason)
+    except EXPECTED as exc:
+        fail_on(cli, exc)
     except KeyboardInterrupt:
         # click would say "Aborted!" and exit 1, which here means "differ".
         fail(cli, "interrupted before the diff was made")

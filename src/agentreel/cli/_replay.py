@@ -8,10 +8,8 @@ The program's own exit code is in the report (``exit_code`` with --json).
 
 from __future__ import annotations
 
-import errno
 import json
 import os
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +23,7 @@ from agentreel.replay import ReplayMode, load_recording
 from ._context import CliContext, get_context
 from ._jsonout import print_json
 from ._replay_child import NO_REPORT, run_child, session_name
-from ._trouble import TROUBLE_EXIT, fail
+from ._trouble import EXPECTED, TROUBLE_EXIT, fail_on
 
 __all__ = ["DIVERGED_EXIT", "TROUBLE_EXIT", "replay_cmd"]
 
@@ -149,15 +147,8 @@ def replay_cmd(
         result = report.get("replay")
         if not isinstance(result, dict):
             raise AgentreelError(NO_REPORT)
-    except AgentreelError as exc:
-        fail(cli, str(exc))
-    except sqlite3.Error as exc:
-        fail(cli, f"SQLite error on {cli.db_location}: {exc}")
-    except OSError as exc:
-        if exc.errno == errno.EPIPE:
-            raise
-        reason = exc.strerror or str(exc)
-        fail(cli, f"{exc.filename}: {reason}" if exc.filename is not None else reason)
+    except EXPECTED as exc:
+        fail_on(cli, exc)
     if as_json:
         print_json(cli.console, {**result, "exit_code": outcome.exit_code})
     else:
