@@ -290,3 +290,39 @@ def test_writer_survives_concurrent_attribute_mutation(recorded: Any) -> None:
     agentreel.flush()
     stats = agentreel.stats()
     assert stats["write_errors"] == 0
+
+
+def test_a_forked_child_draws_other_span_ids_than_its_parent(tmp_path: Path) -> None:
+    if not hasattr(os, "fork"):
+        pytest.skip("os.fork is not available on this platform")
+    from agentreel.recording._live import new_span_id
+
+    new_span_id()  # the parent's pool is filled before the fork
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        os.close(read)
+        os.write(write, " ".join(new_span_id() for _ in range(600)).encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        child = set(pipe.read().split())
+    os.waitpid(pid, 0)
+    parent = {new_span_id() for _ in range(600)}
+    assert len(child) == 600 and len(parent) == 600
+    assert not child & parent
+    assert all(len(s) == 16 and s != "0" * 16 and int(s, 16) for s in child | parent)
+
+
+def test_span_ids_are_drawn_without_releasing_the_gil(monkeypatch: pytest.MonkeyPatch) -> None:
+    # os.urandom releases the GIL, and a busy writer thread then holds it for a
+    # whole switch interval: the agent stalled 5 ms every 512 steps.
+    from agentreel.recording import _live
+
+    def no_urandom(n: int) -> bytes:
+        raise AssertionError("span ids must not call os.urandom per batch")
+
+    monkeypatch.setattr(_live.os, "urandom", no_urandom)
+    monkeypatch.setattr(_live, "_span_ids", iter(()))
+    ids = {_live.new_span_id() for _ in range(2000)}  # four refills
+    assert len(ids) == 2000
