@@ -6,7 +6,7 @@ import click
 
 from ._context import get_context
 from ._format import parse_since
-from ._rca import emit_report, format_option
+from ._rca import emit_report, format_option, report_options
 
 __all__ = ["postmortem"]
 
@@ -20,14 +20,7 @@ __all__ = ["postmortem"]
     help="Sessions started after WHEN: 7d, 12h, 30m, 45s, 2w ago, or an ISO date.",
 )
 @click.option("--project", metavar="P", help="Only sessions of this project.")
-@click.option("--html", "as_html", is_flag=True, help="Write one self-contained HTML page.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of Markdown.")
-@click.option(
-    "-o",
-    "--output",
-    metavar="FILE",
-    help="Write the report to FILE instead of standard output.",
-)
+@report_options
 def postmortem(
     since: str, project: str | None, as_html: bool, as_json: bool, output: str | None
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +14,21 @@ from ._context import CliContext, get_context
 from ._jsonout import print_json
 from ._style import short_id
 
-__all__ = ["emit_report", "format_option", "rca"]
+__all__ = ["emit_report", "format_option", "rca", "report_options"]
 
 _STDOUT = "-"
+
+
+def report_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The output options every report command takes: --html, --json and -o FILE."""
+    to_file = "Write the report to FILE instead of standard output."
+    command = click.option("-o", "--output", metavar="FILE", help=to_file)(command)
+    command = click.option(
+        "--json", "as_json", is_flag=True, help="Print JSON instead of Markdown."
+    )(command)
+    return click.option(
+        "--html", "as_html", is_flag=True, help="Write one self-contained HTML page."
+    )(command)
 
 
 def format_option(as_html: bool, as_json: bool) -> str:
@@ -50,14 +63,7 @@ def emit_report(
 
 @click.command("rca")
 @click.argument("session_id", metavar="ID")
-@click.option("--html", "as_html", is_flag=True, help="Write one self-contained HTML page.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of Markdown.")
-@click.option(
-    "-o",
-    "--output",
-    metavar="FILE",
-    help="Write the report to FILE instead of standard output.",
-)
+@report_options
 def rca(session_id: str, as_html: bool, as_json: bool, output: str | None) -> None:
     """Explain why a session failed or was flagged: the failing step, the model
     call behind it and what it saw, detector findings, recurring failures, the
