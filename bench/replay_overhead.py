@@ -67,7 +67,9 @@ def one_round(n: int, directory: Path, index: int) -> dict[str, float]:
     record_wall, record_cpu = time.perf_counter() - wall, time.process_time() - cpu
 
     wall, cpu = time.perf_counter(), time.process_time()
-    session = agentreel.replay(s.id)  # loads and checks the whole recording
+    # Loads and checks the recording: its steps and every output payload (the
+    # inputs are read only if a request does not match byte for byte).
+    session = agentreel.replay(s.id)
     load_wall = time.perf_counter() - wall
     with session as r, agentreel.session("bench"):
         agent(n)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Collection
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ import agentreel
 from agentreel.errors import (
     ConfigurationError,
     SchemaTooNew,
+    StoreError,
     StoreUnavailable,
     UnknownSession,
     UnknownStep,
@@ -19,6 +21,7 @@ from agentreel.errors import (
 from agentreel.model import ErrorInfo
 from agentreel.reelfile import export_reel
 from agentreel.replay import Edit, IncompleteRecording
+from agentreel.storage import SQLiteStore
 
 from . import _agents
 from ._agents import CALLS
@@ -175,3 +178,100 @@ def test_a_recorder_without_inputs_cannot_replay(reel: Reel) -> None:
     with agentreel.session("after"):
         _agents.read_file("notes.md")
     assert CALLS == {"read_file": 1}
+
+
+def _drop_input_of_step_4(reel: Reel, original: str) -> str:
+    store = reel.reader()
+    try:
+        digest = store.get_step(original, 4).input_ref
+    finally:
+        store.close()
+    assert digest is not None
+    _sql(reel, "DELETE FROM blobs WHERE digest = ?", digest)
+    return digest
+
+
+def test_a_missing_input_payload_is_named_when_a_call_needs_it(reel: Reel) -> None:
+    # From a store the caller keeps open, input payloads are read when first
+    # needed: here when step 2's request differs and the recorded inputs are
+    # compared. The call fails with the problem named, and does not run live.
+    original = _record(reel)
+    digest = _drop_input_of_step_4(reel, original)
+    store = reel.reader()
+    try:
+        session = agentreel.replay(original, store=store, record=False)
+        with pytest.raises(IncompleteRecording) as caught, session:
+            _agents.fixer("notes.md")
+    finally:
+        store.close()
+    message = str(caught.value)
+    assert "step 4 (tool write_file)" in message
+    assert f"input payload {digest[:16]}" in message
+    assert "record the run again" in message
+    assert CALLS == {}
+
+
+def test_a_missing_input_payload_no_call_needs_does_not_stop_the_replay(reel: Reel) -> None:
+    # Every live request is byte for byte the recorded one: matched by its
+    # digest alone, no recorded input is read.
+    original = _record(reel)
+    _drop_input_of_step_4(reel, original)
+    store = reel.reader()
+    try:
+        with agentreel.replay(original, store=store, record=False) as r:
+            _agents.fixer()
+    finally:
+        store.close()
+    assert r.result.ok and r.result.served == 4 and CALLS == {}
+
+
+def test_a_missing_input_payload_is_refused_up_front_when_replay_opens_the_store(
+    reel: Reel,
+) -> None:
+    # replay(db=...) closes the store it opened before the program runs, so
+    # it reads every payload first.
+    original = _record(reel)
+    digest = _drop_input_of_step_4(reel, original)
+    with pytest.raises(IncompleteRecording) as caught:
+        agentreel.replay(original, db=reel.path)
+    assert f"step 4 (tool write_file) refers to input payload {digest[:16]}" in str(caught.value)
+
+
+def test_a_store_closed_under_a_replay_stops_the_call_that_needs_it(reel: Reel) -> None:
+    # Reading the inputs late must never fail in a way that lets the call run live.
+    original = _record(reel)
+    store = reel.reader()
+    session = agentreel.replay(original, store=store, record=False)
+    store.close()
+    with pytest.raises(StoreError, match="is closed"), session:
+        _agents.fixer("notes.md")
+    assert CALLS == {}
+
+
+class _FailingDisk(SQLiteStore):
+    """A store whose blob reads fail like a disk does, once ``failing`` is set."""
+
+    failing = False
+
+    def get_blobs(self, digests: Collection[str]) -> dict[str, bytes]:
+        if self.failing:
+            raise sqlite3.OperationalError("disk I/O error")
+        return super().get_blobs(digests)
+
+
+def test_a_store_failing_under_a_replay_stops_the_call_that_needs_it(reel: Reel) -> None:
+    # An error the recorder would only count (and run the call live) becomes
+    # an agentreel error that stops the call.
+    original = _record(reel)
+    store = _FailingDisk(reel.path, create=False)
+    try:
+        session = agentreel.replay(original, store=store, record=False)
+        store.failing = True
+        with pytest.raises(StoreError) as caught, session:
+            _agents.fixer("notes.md")
+    finally:
+        store.close()
+    message = str(caught.value)
+    assert f"could not read the recorded inputs of session {original[:12]}" in message
+    assert "OperationalError: disk I/O error" in message
+    assert CALLS == {}

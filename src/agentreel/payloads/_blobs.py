@@ -24,6 +24,7 @@ a chain node. A user dict that happens to look like a marker is wrapped as
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Callable, Collection, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
@@ -33,11 +34,16 @@ import orjson
 from agentreel.errors import MissingPayload
 
 _MARKERS = frozenset({"@blob", "@chain", "@lit"})
-_CHAIN_SEED_HEX = hashlib.sha256(b"agentreel chain v1").hexdigest()
+_CHAIN_SEED = hashlib.sha256(b"agentreel chain v1").digest()
 _MARKER_BYTES = b'"@'
-#: Chain links an encoder remembers (each holds a message's bytes) before it starts afresh.
+_BLOB_OPTION = orjson.OPT_NON_STR_KEYS
+_dumps = orjson.dumps
+_sha256 = hashlib.sha256
+#: ``map(isinstance, items, _DICTS)``: whether each item is a dict, without a Python loop.
+_DICTS = itertools.repeat(dict)
+#: Chain links, and bytes of chained items, an encoder remembers before it starts afresh.
 _MAX_LINKS = 8192
-_MAX_LINK_BYTES = 16 * 1024 * 1024
+_MAX_ITEM_BYTES = 16 * 1024 * 1024
 #: Lists shorter than this are stored inline: chaining them saves nothing.
 MIN_CHAIN = 2
 
@@ -51,7 +57,7 @@ def dumps(value: Any) -> bytes:
 
 def dump_blob(value: Any) -> bytes:
     """The stored bytes of a blob: JSON in the value's own key order."""
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+    return _dumps(value, option=_BLOB_OPTION)
 
 
 def digest_of(data: bytes) -> str:
@@ -69,17 +75,21 @@ class EncodedPayload:
 class PayloadEncoder:
     """Encodes JSON-safe values into blobs, remembering chain nodes it wrote.
 
-    ``known`` maps chain digests already stored to True; the encoder links new
-    chains onto the longest known prefix. It is bounded by ``max_known`` and
-    simply forgets (losing some sharing, never correctness) when full.
+    ``known`` holds the names (as raw hashes) of chain nodes already stored;
+    the encoder links new chains onto the longest known prefix. It is bounded
+    by ``max_known`` and simply forgets (losing some sharing, never
+    correctness) when full.
     """
 
     def __init__(self, max_known: int = 100_000) -> None:
-        self._known: MutableMapping[str, bool] = {}
+        #: Raw rolling hashes of chain nodes already stored.
+        self._known: MutableMapping[bytes, bool] = {}
         self._max_known = max_known
-        #: (rolling hash so far, next item's bytes) -> (its digest, the rolling hash after it).
-        self._links: dict[tuple[str, bytes], tuple[str, str]] = {}
-        self._link_bytes = 0
+        #: An item's bytes -> its digest, as hex and raw.
+        self._items: dict[bytes, tuple[str, bytes]] = {}
+        self._item_bytes = 0
+        #: (rolling hash so far, next item's raw digest) -> the rolling hash after it.
+        self._links: dict[tuple[bytes, bytes], bytes] = {}
 
     def encode(self, value: Any) -> EncodedPayload:
         data = _plain(value)
@@ -112,54 +122,63 @@ class PayloadEncoder:
                 return {"@lit": out}
             return out
         if isinstance(value, list):
-            if chain and len(value) >= MIN_CHAIN and all(isinstance(v, dict) for v in value):
+            if chain and len(value) >= MIN_CHAIN and all(map(isinstance, value, _DICTS)):
                 return {"@blob": self._chain(value, blobs)}
             return [self._encode(v, blobs, chain=chain) for v in value]
         return value
 
     def _chain(self, items: list[Any], blobs: dict[str, bytes] | None) -> str:
-        # A conversation is resent with one more message on every call. Each
-        # link of the chain, (rolling hash so far, item bytes) -> (the item's
-        # digest, the rolling hash after it), is remembered, so a known
-        # prefix costs a dict lookup per message instead of two hashes.
-        links = self._links
-        if len(links) >= _MAX_LINKS or self._link_bytes >= _MAX_LINK_BYTES:
+        # A conversation is resent with one more message on every call (or,
+        # trimmed to a window, with its oldest messages left out): most items
+        # were seen before, and often after the same prefix. So each item's
+        # digest is remembered by its bytes, and each link of the chain,
+        # (rolling hash so far, item digest) -> rolling hash after it, too; a
+        # known item costs a dict lookup instead of a hash, a known link
+        # another lookup instead of a second one. Rolling hashes stay raw
+        # bytes: only the chain's own name is written out as hex.
+        memo, links = self._items, self._links
+        if len(links) >= _MAX_LINKS or self._item_bytes >= _MAX_ITEM_BYTES:
+            memo.clear()
             links.clear()
-            self._link_bytes = 0
+            self._item_bytes = 0
         digests: list[str] = []
-        rolling: list[str] = []
-        h = _CHAIN_SEED_HEX
+        rolling: list[bytes] = []
+        h = _CHAIN_SEED
         for item in items:
-            data = dump_blob(item)
+            data = _dumps(item, option=_BLOB_OPTION)
             # Only a dict shaped like a marker needs rewriting (as @lit), and
             # every marker key starts with '"@' in JSON; without those bytes
             # the item's own JSON is its blob, and no walk over it is needed.
             if data.find(_MARKER_BYTES) >= 0:
                 data = dump_blob(self._encode(item, blobs, chain=False))
-            link = links.get((h, data))
-            if link is None:
-                d = digest_of(data)
-                link = links[h, data] = (d, hashlib.sha256(bytes.fromhex(h + d)).hexdigest())
-                self._link_bytes += len(data)
-            d, h = link
+            known = memo.get(data)
+            if known is None:
+                raw = _sha256(data).digest()
+                known = memo[data] = (raw.hex(), raw)
+                self._item_bytes += len(data)
+            d, raw = known
+            after = links.get((h, raw))
+            if after is None:
+                after = links[h, raw] = _sha256(h + raw).digest()
+            h = after
             if blobs is not None:
                 blobs[d] = data
             digests.append(d)
             rolling.append(h)
-        full = rolling[-1]
-        if blobs is None or full in self._known:
+        full = h.hex()
+        if blobs is None or h in self._known:
             return full
         start = 0
         prefix: str | None = None
         for i in range(len(rolling) - 2, -1, -1):
             if rolling[i] in self._known:
-                prefix, start = rolling[i], i + 1
+                prefix, start = rolling[i].hex(), i + 1
                 break
         node = {"@chain": [prefix, [{"@blob": d} for d in digests[start:]]]}
         blobs[full] = dump_blob(node)
         if len(self._known) >= self._max_known:
             self._known.clear()
-        self._known[full] = True
+        self._known[h] = True
         return full
 
 

@@ -214,14 +214,14 @@ class Replayer:
         plan) gets it back here: vetoed again, or run with the edited input.
         """
         step.replayed = True
-        recorded = rs.step.attributes
+        recorded = rs.attributes
         decision = recorded.get(DECISION)
         if decision is None:
             return None
         for key, value in recorded.items():
             if key.startswith(_DECISION_KEYS):
                 step.attributes[key] = value
-        error = rs.step.error
+        error = rs.error
         if decision == "veto" and error is not None:
             vetoed = StepVetoed(
                 error.message,
@@ -229,7 +229,7 @@ class Replayer:
                 reason=_text(recorded.get(DECISION + ".reason")),
             )
             return Answer(exception=vetoed, source="replay")
-        if rs.step.kind in SERVED_KINDS:
+        if rs.servable:
             return None
         edited = recorded.get(DECISION + ".input")
         if decision == "replace" and edited is not None:
@@ -242,7 +242,7 @@ class Replayer:
         # The model was not called again: the tokens are the recorded ones,
         # the money was spent once, when the run was recorded.
         step.cost = 0.0
-        error = rs.step.error
+        error = rs.error
         if error is not None:
             note = (
                 f"agentreel: replayed from step {rs.number} of session "

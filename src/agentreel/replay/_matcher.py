@@ -7,6 +7,9 @@ answers are left. The caller holds the lock.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from itertools import islice
+
 from agentreel.diff import diff_values, normalise
 from agentreel.payloads import PayloadEncoder
 from agentreel.recording import StepHandle
@@ -37,52 +40,62 @@ class Matcher:
     def call(self, key: Position, step: StepHandle) -> RecordedStep | None:
         """The recorded step at ``key`` that answers ``step``, marked as used.
 
-        The lowest-numbered unused one whose request digest equals the live
-        request's. Most of the time the live input is byte for byte the
-        recorded one: its payload digest, computed as the recorder computes
-        it, equals the recorded ``input_ref``, and nothing needs decoding or
-        normalising. Only when it does not (a generated id changed, say) are
-        both sides normalised and digested.
+        The lowest-numbered unused one that asked the very same: most of the
+        time the live input is byte for byte the recorded one, its payload
+        digest (computed as the recorder computes it) equals the recorded
+        ``input_ref``, and nothing needs reading, decoding or normalising.
+        Only when no step there asked the same bytes (a generated id changed,
+        say) are both sides normalised and digested, and the lowest-numbered
+        unused one whose request digest equals the live request's answers.
         """
         pool = self.recording.positions.get(key)
         if not pool:
             return None
+        start = self._start(key, pool)
+        live = step.input
+        live_ref = None if live is None else self._encoder.root_of(live)
+        # The same bytes first: calls started in another order than recorded
+        # (threads, asyncio) then still need no recorded input decoded.
+        chosen = next((rs for rs in self._open(pool, start) if rs.input_ref == live_ref), None)
+        if chosen is None:
+            live_digest = request_digest_of(step.kind, step.name, normalise(live))
+            chosen = next(
+                (
+                    rs
+                    for rs in self._open(pool, start)
+                    if rs.digest == live_digest or self._asked(rs) == live_digest
+                ),
+                None,
+            )
+        if chosen is None and self.recording.payloads.any_masks():
+            # A recorded secret mask matches the text it hid, which no digest can see.
+            request = normalise(live)
+            chosen = next(
+                (
+                    rs
+                    for rs in self._open(pool, start)
+                    if rs.masked_input and not diff_values(rs.request, request)
+                ),
+                None,
+            )
+        if chosen is not None:
+            self.consumed[chosen.number] = step.number
+            self.remaining -= 1
+        return chosen
+
+    def _start(self, key: Position, pool: tuple[RecordedStep, ...]) -> int:
+        """Where the unused steps of ``pool`` begin (a run matching in order never rescans)."""
         consumed = self.consumed
         start = self._first.get(key, 0)
         while start < len(pool) and pool[start].number in consumed:
             start += 1
         self._first[key] = start
-        live = step.input
-        live_ref = None if live is None else self._encoder.root_of(live)
-        live_digest: str | None = None
-        chosen: RecordedStep | None = None
-        for rs in pool[start:]:
-            if rs.number in consumed or not rs.finished:
-                continue
-            if rs.step.input_ref == live_ref:
-                chosen = rs
-                break
-            if live_digest is None:
-                live_digest = request_digest_of(step.kind, step.name, normalise(live))
-            if rs.digest == live_digest or self._asked(rs) == live_digest:
-                chosen = rs
-                break
-        if chosen is None and self.recording.payloads.masks:
-            # A recorded secret mask matches the text it hid, which no digest can see.
-            request = normalise(live)
-            for rs in pool[start:]:
-                if (
-                    rs.number not in consumed
-                    and rs.finished
-                    and rs.masked_input
-                    and not diff_values(rs.request, request)
-                ):
-                    chosen = rs
-                    break
-        if chosen is not None:
-            consumed[chosen.number] = step.number
-            self.remaining -= 1
-        return chosen
+        return start
+
+    def _open(self, pool: tuple[RecordedStep, ...], start: int) -> Iterator[RecordedStep]:
+        """The finished, unused steps of ``pool`` from ``start`` on, in order."""
+        consumed = self.consumed
+        return (rs for rs in islice(pool, start, None) if rs.number not in consumed and rs.finished)
 
     def _asked(self, rs: RecordedStep) -> str | None:
         """The digest of what the program asked at ``rs``, when a hook replaced it.
@@ -90,10 +103,10 @@ class Matcher:
         A step whose input a hook replaced was recorded with the input that
         ran; the program, replayed without the hook, asks for the original.
         """
-        before = rs.step.attributes.get(INPUT_BEFORE)
+        before = rs.attributes.get(INPUT_BEFORE)
         if before is None:
             return None
-        return request_digest_of(str(rs.step.kind), rs.step.name, normalise(before))
+        return request_digest_of(rs.kind, rs.name, normalise(before))
 
     def structural(self, key: Position, step: StepHandle) -> RecordedStep | None:
         """The recorded agent, plan or other structural step that ``step`` replays.
@@ -107,19 +120,16 @@ class Matcher:
         if not pool:
             return None
         consumed = self.consumed
-        start = self._first.get(key, 0)
-        while start < len(pool) and pool[start].number in consumed:
-            start += 1
-        self._first[key] = start
+        start = self._start(key, pool)
         if start == len(pool):
             return None
         chosen = pool[start]
         live = step.input
         if live is not None and len(pool) - start > 1:
             live_ref = self._encoder.root_of(live)
-            if chosen.step.input_ref != live_ref:
-                for rs in pool[start + 1 :]:
-                    if rs.number not in consumed and rs.step.input_ref == live_ref:
+            if chosen.input_ref != live_ref:
+                for rs in islice(pool, start + 1, None):
+                    if rs.number not in consumed and rs.input_ref == live_ref:
                         chosen = rs
                         break
         consumed[chosen.number] = step.number

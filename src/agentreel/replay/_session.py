@@ -43,8 +43,11 @@ def replay(
     """Replay recorded session ``session_id`` (an id or unique prefix) around a block.
 
     The recording is read from ``store``, or the SQLite file (or reel file)
-    ``db``, or the configured recorder's store, or the default database. It
-    is read and checked whole before this returns. ``with`` the returned
+    ``db``, or the configured recorder's store, or the default database. Its
+    steps and recorded answers are read and checked before this returns; the
+    recorded inputs too when the store is ``db`` (closed again here),
+    otherwise when a call first needs them (most match without), so a missing
+    one raises ``IncompleteRecording`` from that call. ``with`` the returned
     :class:`ReplaySession`, every model, tool and retrieval call of the block
     is answered from the recording; ``mode`` says what happens to a call the
     recording does not have. ``fork_at=N`` runs everything from step N on
@@ -66,7 +69,9 @@ def replay(
         rec.flush()  # a session recorded a moment ago must be readable
     source, target, owned = open_source(store, db, rec)
     try:
-        recording = load_recording(source, session_id)
+        # Inputs are read when first needed (see _payloads), unless the
+        # store is closed below: then while it is still open.
+        recording = load_recording(source, session_id, read_inputs=owned)
     finally:
         if owned:
             source.close()
