@@ -14,6 +14,10 @@ Issue targets: <= 2 us per step with no hook registered, <= 10 us with ten
 trivial observers.
 
     python bench/hook_overhead.py [--steps 20000] [--repeat 5] [--json]
+
+``--only NAME`` runs one configuration (no overhead column), for counting
+instructions: run it under ``valgrind --tool=callgrind --separate-threads=no``
+with ``--repeat 1`` at two ``--steps`` and divide the difference.
 """
 
 from __future__ import annotations
@@ -98,9 +102,10 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--only", choices=list(CONFIGS), help="run this configuration alone")
     args = parser.parse_args()
     best: dict[str, tuple[float, float]] = {}
-    names = list(CONFIGS)
+    names = [args.only] if args.only else list(CONFIGS)
     for round_ in range(args.repeat):
         # A different order each round: whichever runs first pays for warming up.
         order = names[round_ % len(names) :] + names[: round_ % len(names)]
@@ -110,13 +115,14 @@ def main() -> None:
             agent, total = _round(setup, steps)
             old = best.get(name)
             best[name] = (agent, total) if old is None else (min(old[0], agent), min(old[1], total))
-    base_agent, base_total = best["no hook manager"]
+    # Without the baseline (--only), there is no overhead to report.
+    base = best.get("no hook manager")
     rows = {
         name: {
             "agent_us": round(agent, 2),
             "total_us": round(total, 2),
-            "agent_overhead_us": round(agent - base_agent, 2),
-            "total_overhead_us": round(total - base_total, 2),
+            "agent_overhead_us": round(agent - base[0], 2) if base else None,
+            "total_overhead_us": round(total - base[1], 2) if base else None,
         }
         for name, (agent, total) in sorted(best.items(), key=lambda kv: names.index(kv[0]))
     }
@@ -126,9 +132,13 @@ def main() -> None:
     print(f"{'configuration':32} {'agent us':>9} {'overhead':>9} {'total us':>9} {'overhead':>9}")
     for name, r in rows.items():
         print(
-            f"{name:32} {r['agent_us']:9.2f} {r['agent_overhead_us']:+9.2f} "
-            f"{r['total_us']:9.2f} {r['total_overhead_us']:+9.2f}"
+            f"{name:32} {r['agent_us']:9.2f} {_signed(r['agent_overhead_us'])} "
+            f"{r['total_us']:9.2f} {_signed(r['total_overhead_us'])}"
         )
+
+
+def _signed(value: float | None) -> str:
+    return f"{value:+9.2f}" if value is not None else f"{'-':>9}"
 
 
 if __name__ == "__main__":

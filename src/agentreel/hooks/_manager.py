@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Generator, Mapping
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from agentreel.errors import HookError, RunAborted, StepVetoed
@@ -21,7 +22,7 @@ from agentreel.recording import Answer
 from ._decisions import UNSET, Allow, Annotate, Pause, Replace, Veto
 from ._events import Call, Outcome, SessionEvent, StepEvent
 from ._limits import Overran, call_limited
-from ._observe import ObserverThread
+from ._observe import Item, ObserverThread, Plan
 from ._pause import DEFAULT_PAUSE_TIMEOUT, PauseBoard
 from ._plugin import Impl, Plugin, make_plugin
 from ._spec import DECIDE, OBSERVE, SPECS, WRAP
@@ -40,8 +41,11 @@ DECISION = "agentreel.decision"
 #: one ``agentreel.*`` key a decider's ``attributes`` may set.
 FINDINGS = "agentreel.findings"
 _EMPTY: tuple[Impl, ...] = ()
-_STATUS_TEXT = {Status.RUNNING: "running", Status.OK: "ok", Status.ERROR: "error"}
+_OK = Status.OK
+_ERROR = Status.ERROR
 _new_tuple = tuple.__new__
+#: The builder of an event made whole on the agent's thread: the item's third field.
+_given = itemgetter(2)
 
 
 def _session_event(s: SessionHandle) -> SessionEvent:
@@ -61,12 +65,18 @@ def _session_event(s: SessionHandle) -> SessionEvent:
 def _step_event(
     step: StepHandle,
     status: str,
+    input_: Any,
     output: Any,
     attributes: dict[str, Any],
+    model: str | None,
+    tokens_in: int,
+    tokens_out: int,
     cost: float | None,
     error: ErrorInfo | None,
     ended_at: int | None,
 ) -> StepEvent:
+    """The event of ``step``: what may change while it runs is given, the rest
+    (fixed since it started) is read from the handle."""
     session = step.session
     parent = step.parent
     # tuple.__new__ skips the named tuple's Python-level __new__ (half the cost).
@@ -80,12 +90,12 @@ def _step_event(
             step.kind,
             step.name,
             status,
-            step.input,
+            input_,
             output,
             attributes,
-            step.model,
-            step.tokens_in,
-            step.tokens_out,
+            model,
+            tokens_in,
+            tokens_out,
             cost,
             error,
             step.started_at,
@@ -94,9 +104,12 @@ def _step_event(
     )
 
 
-def _start_event(step: StepHandle) -> StepEvent:
-    # Taken on the agent's thread: the handle keeps changing while the step runs.
-    return _step_event(step, "running", None, dict(step.attributes), step.cost, None, None)
+def _start_event(item: Item) -> StepEvent:
+    # Built from the item step_started() queued: see there.
+    _, _, step, input_, attributes, model, tokens_in, tokens_out, cost = item
+    return _step_event(
+        step, "running", input_, None, attributes, model, tokens_in, tokens_out, cost, None, None
+    )
 
 
 def call_of(step: StepHandle) -> Call:
@@ -135,7 +148,18 @@ class HookManager:
         self.closed_out: set[str] = set()
         self.board = PauseBoard(pause_timeout)
         self._observers = ObserverThread(self._lost, self._disable, self.disabled)
-        self._by_hook: dict[str, tuple[Impl, ...]] = {}
+        self._put = self._observers.put
+        #: The observers of each event, prepared by _rebuild (None: nobody
+        #: observes it). A failed step's end goes to on_step_end's observers
+        #: then on_error's, as one event.
+        self._on_session_start: Plan | None = None
+        self._on_session_end: Plan | None = None
+        self._on_step_start: Plan | None = None
+        self._on_step_end: Plan | None = None
+        self._on_step_failed: Plan | None = None
+        self._end_event_of = self._end_event  # bound once, not per step
+        #: The step kinds that have a decider or a wrapper.
+        self._inline: frozenset[str] = frozenset()
         self._deciders: dict[str, tuple[Impl, ...]] = {}
         self._wrappers: dict[str, tuple[Impl, ...]] = {}
         self._wrapping: dict[int, list[tuple[Impl, Generator[None, Outcome, None]]]] = {}
@@ -178,11 +202,17 @@ class HookManager:
         # Stable sort: equal priorities keep registration order.
         ordered = sorted(self.plugins, key=lambda p: -p.priority)
         impls = [i for p in ordered for i in p.impls if i.label not in self.disabled]
-        self._by_hook = {
+        observing = {
             name: tuple(i for i in impls if i.spec.name == name)
             for name, spec in SPECS.items()
             if spec.semantics == OBSERVE
         }
+        plan = self._observers.plan
+        self._on_session_start = plan(observing["on_session_start"])
+        self._on_session_end = plan(observing["on_session_end"])
+        self._on_step_start = plan(observing["on_step_start"])
+        self._on_step_end = plan(observing["on_step_end"])
+        self._on_step_failed = plan(observing["on_step_end"] + observing["on_error"])
         deciders: dict[str, list[Impl]] = {}
         wrappers: dict[str, list[Impl]] = {}
         for impl in impls:
@@ -192,6 +222,7 @@ class HookManager:
                     table.setdefault(kind, []).append(impl)
         self._deciders = {k: tuple(v) for k, v in deciders.items()}
         self._wrappers = {k: tuple(v) for k, v in wrappers.items()}
+        self._inline = frozenset(self._deciders) | frozenset(self._wrappers)
         self.active = bool(self.plugins or self.pause_checks or self.step_mode)
 
     def refresh(self) -> None:
@@ -211,28 +242,47 @@ class HookManager:
         """Wait until observers have seen every event so far."""
         return self._observers.drain(timeout)
 
+    def close(self) -> None:
+        """Let the observers see what is queued, then end their thread."""
+        self._observers.close()
+
     # -- what the recorder calls -------------------------------------------------
 
     def session_started(self, session: SessionHandle) -> None:
-        impls = self._by_hook.get("on_session_start", _EMPTY)
-        if impls:
-            self._observers.put(impls, None, _session_event(session))
+        plan = self._on_session_start
+        if plan is not None:
+            self._put((plan, _given, _session_event(session)))
 
     def session_finished(self, session: SessionHandle) -> None:
-        impls = self._by_hook.get("on_session_end", _EMPTY)
-        if impls:
-            self._observers.put(impls, None, _session_event(session))
+        plan = self._on_session_end
+        if plan is not None:
+            self._put((plan, _given, _session_event(session)))
 
     def step_started(self, step: StepHandle) -> Answer | None:
-        impls = self._by_hook.get("on_step_start", _EMPTY)
-        if impls:
-            self._observers.put(impls, None, _start_event(step))
+        plan = self._on_step_start
+        if plan is not None:
+            # The handle keeps changing while the step runs: what may change is
+            # copied here, on the agent's thread; the rest (fixed since the step
+            # started) is read by _start_event on the observers' thread.
+            self._put(
+                (
+                    plan,
+                    _start_event,
+                    step,
+                    step.input,
+                    dict(step.attributes),  # one C call: atomic under the GIL
+                    step.model,
+                    step.tokens_in,
+                    step.tokens_out,
+                    step.cost,
+                )
+            )
         kind = step.kind
+        pausing = self.step_mode or self.pause_checks
+        if not (pausing or kind in self._inline) or step.answer is not None or step.replayed:
+            return None
         deciders = self._deciders.get(kind, _EMPTY)
         wrappers = self._wrappers.get(kind, _EMPTY)
-        pausing = self.step_mode or self.pause_checks
-        if step.answer is not None or step.replayed or not (deciders or wrappers or pausing):
-            return None
         call = call_of(step)
         answer = self._decide(step, call, deciders) if deciders or pausing else None
         runs = answer is None or answer.arguments is not None
@@ -244,30 +294,35 @@ class HookManager:
         wrapping = self._wrapping.pop(id(step), None) if self._wrapping else None
         if wrapping:
             self._close_wrappers(step, wrapping)
-        ended = self._by_hook.get("on_step_end", _EMPTY)
-        failed = self._by_hook.get("on_error", _EMPTY) if step.error is not None else _EMPTY
+        plan = self._on_step_end if step.error is None else self._on_step_failed
         # A finished handle no longer changes (its methods ignore calls once
         # it has ended), so the event is built from it on the observers'
         # thread rather than copied here, on the agent's.
-        if ended:
-            self._observers.put(ended, self._end_event, step)
-        if failed:
-            self._observers.put(failed, self._end_event, step)
+        if plan is not None:
+            self._put((plan, self._end_event_of, step))
 
     # -- observe -----------------------------------------------------------------
 
-    def _end_event(self, step: StepHandle) -> StepEvent:
+    def _end_event(self, item: Item) -> StepEvent:
+        step: StepHandle = item[2]
         cost = step.cost
         if cost is None and self._cost is not None and step.model:
             cost = self._cost(
                 step.model, step.tokens_in, step.tokens_out, step.tokens_cached,
                 step.tokens_reasoning,
             )  # fmt: skip
+        # Compared by identity: hashing an enum member (a dict lookup) is a
+        # call to Enum.__hash__, in Python.
+        status = step.status
         return _step_event(
             step,
-            _STATUS_TEXT[step.status],
+            "ok" if status is _OK else "error" if status is _ERROR else "running",
+            step.input,
             step.output,
             dict(step.attributes),  # one C call: atomic under the GIL
+            step.model,
+            step.tokens_in,
+            step.tokens_out,
             cost,
             step.error,
             step.ended_at,

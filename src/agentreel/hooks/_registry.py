@@ -81,11 +81,17 @@ def load_entry_points(group: str = ENTRY_POINT_GROUP) -> list[Plugin]:
 
 
 def reset() -> None:
-    """Unregister every plugin, clear breakpoints and close the control channel (for tests)."""
+    """Unregister every plugin, clear breakpoints and close the control channel (for tests).
+
+    The old manager's observers still get what was queued for them; then
+    their thread ends.
+    """
     global _manager
     from ._socket import stop_control  # the channel builds on this module
 
     stop_control()
     with _lock:
+        if _manager is not None:
+            _manager.close()
         _manager = None
         install_hooks(None)
