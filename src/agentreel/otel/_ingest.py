@@ -1,9 +1,12 @@
 """Spans of an OTLP export request into sessions and steps of a store.
 
 The pipeline: read every span (or reject it, with a reason), find its
-session, normalise it into step fields, then under the store's ingest lock
-merge each session with what the store has, number the spans that came
-without step numbers, encode payloads, and write everything in one batch.
+session, normalise it into step fields; then, under this process's lock
+for the store, redact and encode payloads, and in one store transaction
+read the sessions, number the spans that came without step numbers, merge
+each session with what the store has, and write everything. The merge and
+the write commit together, so a second server process on the same database
+never overwrites a merge it did not see.
 """
 
 from __future__ import annotations
@@ -17,12 +20,13 @@ from typing import Any
 
 import orjson
 
-from agentreel.errors import UnknownSession
 from agentreel.model import DEFAULT_PROJECT, Session, StepKind, StepRow
 from agentreel.payloads import PayloadEncoder
 from agentreel.pricing import DEFAULT_PRICES, PriceTable
-from agentreel.storage import Store, WriteBatch
+from agentreel.storage import Store, Transaction, WriteBatch
 
+from ._numbering import existing, transaction
+from ._numbering import numbers as numbers_of
 from ._sanitize import Cleaner, Redacting
 from ._sessions import SESSION_KEYS, SESSION_SPAN, TRACE, SessionDraft, merge, own_key, session_id
 from ._span import REJECTIONS, SpanRecord, attributes, read_span
@@ -32,6 +36,8 @@ __all__ = ["MAX_CHARS", "IngestReport", "ingest"]
 
 #: Strings longer than this, in payloads and attributes, are cut (and counted).
 MAX_CHARS = 1_000_000
+#: Each session key attribute's rank: the lower, the more specific.
+_RANK = {key: rank for rank, key in enumerate(SESSION_KEYS)}
 #: Each kind's text as a plain str (``str()`` of the enum costs four times the lookup).
 _KIND_TEXT = {kind: kind.value for kind in StepKind}
 
@@ -94,35 +100,26 @@ def ingest(
     owner = {span.span_id: sid for sid, g in groups.items() for span in g.spans()}
     cleaner = Cleaner(redactor, max_chars)
     state = _state_of(store)
+    sessions: list[Session] = []
+    rows: list[StepRow] = []
     with state.lock:
-        sessions: list[Session] = []
-        rows: list[StepRow] = []
-        blobs: dict[str, bytes] = {}
-        found = _existing(store, list(groups))
-        kept: list[tuple[_Group, Session | None]] = []
-        for group in groups.values():
-            existing = found.get(group.draft.id)
-            if existing is not None and existing.project != group.project:
-                rejections["foreign_session"] += group.size
-                continue
-            kept.append((group, existing))
-        numbers = _numbers(store, [group for group, _ in kept], owner)
-        for group, existing in kept:
-            made = _rows(group, numbers[group.draft.id], state.encoder, cleaner, blobs, rejections)
-            if group.draft.started is None:
-                continue  # every span of the session was rejected
-            rows.extend(made)
-            sessions.append(cleaner.session(merge(group.draft, existing, group.project)))
-        batch = WriteBatch(sessions=sessions, steps=rows, blobs=blobs)
-        if batch:
-            try:
-                store.write(batch)
-            except BaseException:
-                # The encoder believes the chains it made are stored; they are not.
-                state.encoder = PayloadEncoder()
-                raise
+        # Sessions of another project are turned away before anything of
+        # theirs is encoded; the transaction below looks again.
+        kept = _own(groups, existing(store, list(groups)), rejections)
+        # The costly part (redaction, payload encoding) is done before the
+        # transaction: another server process writes meanwhile.
+        for group in kept:
+            _prepare(group, owner, state.encoder, cleaner)
+        try:
+            if kept:
+                with transaction(store) as tx:
+                    _write(tx, kept, owner, rejections, sessions, rows, cleaner)
+        except BaseException:
+            # The encoder believes the chains it made are stored; they are not.
+            state.encoder = PayloadEncoder()
+            raise
     rejected = sum(rejections.values())
-    accepted = len(rows) + sum(g.session_spans for g in groups.values() if g.draft.started)
+    accepted = len(rows) + sum(g.session_spans for g in kept if g.written)
     return IngestReport(
         accepted=accepted,
         rejected=rejected,
@@ -135,10 +132,67 @@ def ingest(
     )
 
 
+def _own(
+    groups: Mapping[str, _Group], found: Mapping[str, Session], rejections: Counter[str]
+) -> list[_Group]:
+    """The groups whose session is new or of their own project; the others rejected."""
+    kept = []
+    for group in groups.values():
+        stored = found.get(group.draft.id)
+        if stored is not None and stored.project != group.project:
+            rejections["foreign_session"] += group.size
+        else:
+            kept.append(group)
+    return kept
+
+
+def _write(
+    tx: Transaction,
+    groups: list[_Group],
+    owner: Mapping[str, str],
+    rejections: Counter[str],
+    sessions: list[Session],
+    rows: list[StepRow],
+    cleaner: Cleaner,
+) -> None:
+    """Merge, number and write the prepared groups, in the store's transaction.
+
+    The sessions are read again here: what is merged is what the store holds
+    until this transaction commits.
+    """
+    found = tx.get_sessions([g.draft.id for g in groups])
+    kept = _own({g.draft.id: g for g in groups}, found, rejections)
+    # Another process made one of these sessions, for another project, since
+    # the first look: its payload blobs are written anyway (other groups'
+    # payloads may share chain links the encoder wrote only once).
+    blobs: dict[str, bytes] = {}
+    for group in groups:
+        blobs.update(group.blobs)
+    kept_ids = {g.draft.id for g in kept}
+    for group in groups:
+        if group.draft.id not in kept_ids:
+            cleaner.redacted -= group.redacted  # nothing of its spans is stored
+        elif group.unsafe:
+            rejections["not_json_safe"] += group.unsafe
+    numbers = numbers_of(tx, kept, owner)
+    for group in kept:
+        if group.draft.started is None:
+            continue  # every span of the session was rejected
+        group.written = True
+        rows.extend(_rows(group, numbers[group.draft.id]))
+        sessions.append(
+            cleaner.session(merge(group.draft, found.get(group.draft.id), group.project))
+        )
+    batch = WriteBatch(sessions=sessions, steps=rows, blobs=blobs)
+    if batch:
+        tx.write(batch)
+
+
 class _Group:
     """The spans of one session in one request."""
 
-    __slots__ = ("draft", "project", "session_spans", "sessions", "steps")
+    __slots__ = ("blobs", "draft", "project", "ready", "redacted", "session_spans", "sessions",
+                 "steps", "unsafe", "written")  # fmt: skip
 
     def __init__(self, draft: SessionDraft, project: str) -> None:
         self.draft = draft
@@ -146,6 +200,15 @@ class _Group:
         self.steps: list[StepDraft] = []
         self.sessions: list[SpanRecord] = []
         self.session_spans = 0
+        #: What :func:`_prepare` made: each step kept with its cleaned
+        #: attributes and payload digests, the payload blobs, the steps
+        #: rejected as not JSON-safe, and the secrets it masked.
+        self.ready: list[tuple[StepDraft, bytes, str | None, str | None]] = []
+        self.blobs: dict[str, bytes] = {}
+        self.unsafe = 0
+        self.redacted = 0
+        #: Whether its rows were written (set in the transaction).
+        self.written = False
 
     @property
     def size(self) -> int:
@@ -164,7 +227,7 @@ def _group(
     by_trace: dict[str, tuple[int, str, str]] = {}
     for span, key in zip(spans, keys, strict=True):
         if key is not None:
-            rank = SESSION_KEYS.index(key[0])
+            rank = _RANK[key[0]]
             known = by_trace.get(span.trace_id)
             if known is None or rank < known[0]:
                 by_trace[span.trace_id] = (rank, *key)
@@ -177,9 +240,10 @@ def _group(
             key = (found[1], found[2]) if found else (TRACE, span.trace_id)
         claimed = span.attrs.pop("agentreel.session.project", None)
         owner = project or (claimed if isinstance(claimed, str) and claimed else DEFAULT_PROJECT)
-        sid = ids.get((owner, *key))
+        ident = (owner, *key)
+        sid = ids.get(ident)
         if sid is None:
-            sid = ids[(owner, *key)] = session_id(owner, *key)
+            sid = ids[ident] = session_id(owner, *key)
         group = groups.get(sid)
         if group is None:
             draft = SessionDraft(sid, key[0], key[1], span.trace_id)
@@ -195,118 +259,61 @@ def _group(
     return groups
 
 
-def _rows(
-    group: _Group,
-    numbers: Mapping[str, int],
-    encoder: PayloadEncoder,
-    cleaner: Cleaner,
-    blobs: dict[str, bytes],
-    rejections: Counter[str],
-) -> list[StepRow]:
+def _prepare(
+    group: _Group, owner: Mapping[str, str], encoder: PayloadEncoder, cleaner: Cleaner
+) -> None:
+    """Everything of the group's rows but their numbers, and its session draft."""
     draft = group.draft
+    sid = draft.id
     for span in group.sessions:
         draft.declare(span, error_of(span, span.events)[0])
         group.session_spans += 1
-    rows: list[StepRow] = []
+    redacted = cleaner.redacted
+    ready = group.ready
     for step in group.steps:
         span = step.span
-        number = step.number if step.number is not None else numbers[span.span_id]
-        if step.number is not None:
-            parent_number = step.parent_number
-            root = parent_number is None
-        else:
-            parent = span.parent_span_id
-            parent_number = numbers.get(parent) if parent is not None else None
-            root = parent_number is None
         try:
             attrs = cleaner.attributes(step.attrs)
-            input_ref = cleaner.payload(step.input, encoder, blobs)
-            output_ref = None if span.running else cleaner.payload(step.output, encoder, blobs)
+            input_ref = cleaner.payload(step.input, encoder, group.blobs)
+            output_ref = (
+                None if span.running else cleaner.payload(step.output, encoder, group.blobs)
+            )
         except (orjson.JSONEncodeError, TypeError):
-            rejections["not_json_safe"] += 1
+            group.unsafe += 1
             continue
+        ready.append((step, attrs, input_ref, output_ref))
+        if step.number is not None:
+            root = step.parent_number is None
+        else:
+            # A parent of this session is numbered (see _numbering._order),
+            # one of another session of this request is not: a root here.
+            parent = span.parent_span_id
+            root = parent is None or owner.get(parent, sid) != sid
+        draft.add(span, root=root, error=step.error)
+    group.redacted = cleaner.redacted - redacted
+
+
+def _rows(group: _Group, numbers: Mapping[str, int]) -> list[StepRow]:
+    sid = group.draft.id
+    rows: list[StepRow] = []
+    for step, attrs, input_ref, output_ref in group.ready:
+        span = step.span
+        if step.number is not None:
+            number, parent_number = step.number, step.parent_number
+        else:
+            number = numbers[span.span_id]
+            parent = span.parent_span_id
+            parent_number = numbers.get(parent) if parent is not None else None
         rows.append(
             StepRow(
-                draft.id, number, span.span_id, parent_number, span.parent_span_id,
+                sid, number, span.span_id, parent_number, span.parent_span_id,
                 _KIND_TEXT[step.kind], step.name, step.status, span.start, span.end, attrs,
                 step.model, step.usage.input, step.usage.output, step.usage.cached,
                 step.usage.reasoning, step.cost, input_ref, output_ref,
                 None if span.running else step.error,
             )
         )  # fmt: skip
-        draft.add(span, root=root, error=step.error)
     return rows
-
-
-def _numbers(
-    store: Store, groups: list[_Group], owner: Mapping[str, str]
-) -> dict[str, dict[str, int]]:
-    """Step numbers of each session's spans (by session id), asked of the store at once."""
-    given: dict[str, dict[str, int]] = {}
-    wanted: dict[str, list[str]] = {}
-    for group in groups:
-        sid = group.draft.id
-        given[sid], order = _order(group, owner)
-        if order:
-            wanted[sid] = order
-    many = getattr(store, "assign_step_numbers_many", None)
-    if many is not None:
-        assigned: Mapping[str, Mapping[str, int]] = many(wanted) if wanted else {}
-    else:  # a store that numbers one session per call
-        assigned = {sid: store.assign_step_numbers(sid, order) for sid, order in wanted.items()}
-    for sid, numbered in assigned.items():
-        given[sid].update(numbered)
-    return given
-
-
-def _order(group: _Group, owner: Mapping[str, str]) -> tuple[dict[str, int], list[str]]:
-    """Step numbers of the session's spans that came with one, and the span ids
-    to number, in the order they are to be numbered.
-
-    Spans are numbered in start order, each after its parent: a parent that
-    is not in this request (it ends later, so it is exported later) is named
-    to the store first, which reserves its number for when it arrives. A
-    parent in this request but in another session is not numbered here.
-    """
-    sid = group.draft.id
-    given = {s.span.span_id: s.number for s in group.steps if s.number is not None}
-    foreign = {s.span.span_id: s for s in group.steps if s.number is None}
-    order: list[str] = []
-    seen: set[str] = set(given)
-    for step in sorted(foreign.values(), key=lambda s: (s.span.start, s.span.span_id)):
-        chain: list[str] = []
-        current: StepDraft | None = step
-        while current is not None and current.span.span_id not in seen:
-            span_id = current.span.span_id
-            chain.append(span_id)
-            seen.add(span_id)
-            parent = current.span.parent_span_id
-            current = foreign.get(parent) if parent is not None else None
-            if (
-                parent is not None
-                and current is None
-                and parent not in seen
-                and owner.get(parent, sid) == sid
-            ):
-                chain.append(parent)
-                seen.add(parent)
-        order.extend(reversed(chain))
-    return given, order
-
-
-def _existing(store: Store, ids: list[str]) -> dict[str, Session]:
-    """The stored sessions among ``ids`` (one query, where the store offers it)."""
-    many = getattr(store, "get_sessions", None)
-    if many is not None:
-        found: dict[str, Session] = many(ids)
-        return found
-    sessions = {}
-    for sid in ids:
-        try:
-            sessions[sid] = store.get_session(sid)
-        except UnknownSession:
-            pass
-    return sessions
 
 
 def _message(rejections: Counter[str], total: int) -> str:

@@ -159,8 +159,10 @@ class Cleaner:
             keys = self._keys
             out: dict[str, Any] | None = None
             for k, v in value.items():
-                if v is None or v == "" or not isinstance(k, str):
-                    new: Any = self._walk(v, texts) if v is not None else v
+                if v is None or v == "":
+                    continue  # nothing to mask, nothing to search
+                if not isinstance(k, str):
+                    new: Any = self._walk(v, texts)
                 else:
                     sensitive = keys.get(k)
                     if sensitive is None:
@@ -169,9 +171,14 @@ class Cleaner:
                         new = _MASK
                         assert self._redactor is not None
                         self._redactor.count += 1
-                    elif type(v) is str and (not texts or len(v) < _MIN_SECRET):
-                        continue
                     else:
+                        # Most values are short strings and numbers: no call for them.
+                        kind_v = type(v)
+                        if kind_v is str:
+                            if not texts or len(v) < _MIN_SECRET:
+                                continue
+                        elif kind_v is int or kind_v is float or kind_v is bool:
+                            continue
                         new = self._walk(v, texts)
                 if new is not v:
                     if out is None:

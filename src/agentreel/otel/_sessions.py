@@ -64,11 +64,14 @@ def own_key(span: SpanRecord) -> tuple[str, str] | None:
     are stored once, in the session's metadata.
     """
     found = None
-    if not _SESSION_KEY_SET.isdisjoint(span.attrs):
+    attrs = span.attrs
+    present = _SESSION_KEY_SET.intersection(attrs)  # nearly always one key, or none
+    if present:
         for name in SESSION_KEYS:
-            value = span.attrs.pop(name, None)
-            if found is None and value is not None and value != "":
-                found = (name, str(value))
+            if name in present:
+                value = attrs.pop(name)
+                if found is None and value is not None and value != "":
+                    found = (name, str(value))
     if found is None:
         for name in SESSION_KEYS:
             value = span.resource.get(name)

@@ -61,18 +61,20 @@ def value_of(v: Any) -> JSON:
 
 def attributes(kvs: Sequence[Any]) -> dict[str, JSON]:
     """Repeated OTLP ``KeyValue`` as a dict (a repeated key: the last one wins)."""
-    # value_of() inlined for the two kinds nearly every attribute is: a call
-    # per attribute was a tenth of ingest.
+    # Instructions per 10-attribute span, counted with callgrind: 66,900 with
+    # an index loop, WhichOneof() and value_of() inlined for ints; 54,800 like
+    # this. A slice takes every element in one call (upb's iterator ends by
+    # raising IndexError, which costs as much as reading two attributes), and
+    # a non-empty string_value, what nearly every attribute is, needs no
+    # WhichOneof(). value_of() stays inlined for ints: a call per attribute
+    # was a tenth of ingest.
     out: dict[str, JSON] = {}
-    # Indexed, not iterated: upb's repeated fields end an iteration by raising
-    # IndexError, which costs as much as reading two attributes.
-    for i in range(len(kvs)):
-        kv = kvs[i]
+    for kv in kvs[:]:
         v = kv.value
-        kind = v.WhichOneof("value")
-        if kind == "string_value":
-            out[kv.key] = v.string_value
-        elif kind == "int_value":
+        text = v.string_value
+        if text:
+            out[kv.key] = text
+        elif v.WhichOneof("value") == "int_value":
             out[kv.key] = v.int_value
         else:
             out[kv.key] = value_of(v)
@@ -116,7 +118,6 @@ class SpanRecord:
 
     def __init__(
         self,
-        *,
         trace_id: str,
         span_id: str,
         parent_span_id: str | None,
@@ -131,6 +132,7 @@ class SpanRecord:
         resource: Mapping[str, JSON],
         scope: str,
     ) -> None:
+        # Positional: keyword arguments cost a tenth of read_span (callgrind).
         self.trace_id = trace_id
         self.span_id = span_id
         self.parent_span_id = parent_span_id
@@ -188,21 +190,22 @@ def read_span(span: Any, resource: Mapping[str, JSON], scope: str) -> SpanRecord
     elif end < start:
         return "end_before_start"
     status = span.status
+    events = span.events
     return SpanRecord(
-        trace_id=trace.hex(),
-        span_id=own.hex(),
+        trace.hex(),
+        own.hex(),
         # An all-zero parent is OTLP's other way of saying "no parent".
-        parent_span_id=parent.hex() if parent and parent != _ZERO_SPAN else None,
-        name=span.name,
-        start=start,
-        end=end,
-        running=running,
-        attrs=attrs,
-        events=[Event(e.name, e.time_unix_nano, attributes(e.attributes)) for e in span.events]
-        if span.events
+        parent.hex() if parent and parent != _ZERO_SPAN else None,
+        span.name,
+        start,
+        end,
+        running,
+        attrs,
+        [Event(e.name, e.time_unix_nano, attributes(e.attributes)) for e in events[:]]
+        if events
         else [],
-        status_code=status.code,
-        status_message=status.message,
-        resource=resource,
-        scope=scope,
+        status.code,
+        status.message,
+        resource,
+        scope,
     )

@@ -38,6 +38,8 @@ _TOKEN_KEYS = frozenset(k for keys in _TOKENS.values() for k in keys)
 _TOKEN_ORDER = {k: i for i, k in enumerate(k for keys in _TOKENS.values() for k in keys)}
 _TOKEN_FIELD = {k: field for field, keys in _TOKENS.items() for k in keys}
 _NO_USAGE = TokenUsage()
+#: Attributes giving a step's cost in USD, the first valid one wins.
+_COSTS = ("agentreel.step.cost", "llm.cost.total")
 #: Totals are the sum of what is kept; storing them again would only disagree one day.
 _TOTALS = ("gen_ai.usage.total_tokens", "llm.token_count.total", "llm.usage.total_tokens")
 _TOKEN_DETAILS = ("llm.token_count.", "gen_ai.usage.")
@@ -78,7 +80,6 @@ class StepDraft:
 
     def __init__(
         self,
-        *,
         span: SpanRecord,
         kind: StepKind,
         name: str,
@@ -162,20 +163,21 @@ def normalise(span: SpanRecord, prices: PriceTable) -> StepDraft | str:
             attrs["otel.events_dropped"] = len(events) - MAX_EVENTS
     if span.scope and number is None:
         attrs["otel.scope.name"] = span.scope
+    # Positional arguments (thirteen keywords cost more than building the draft).
     return StepDraft(
-        span=span,
-        kind=kind,
-        name=_name(span, kind, number is not None),
-        status="running" if span.running else "error" if span.errored else "ok",
-        model=model,
-        usage=usage,
-        cost=cost,
-        input=step_in,
-        output=step_out,
-        error=error,
-        attrs=attrs,
-        number=number,
-        parent_number=parent_number,
+        span,
+        kind,
+        _name(span, kind, number is not None),
+        "running" if span.running else "error" if span.errored else "ok",
+        model,
+        usage,
+        cost,
+        step_in,
+        step_out,
+        error,
+        attrs,
+        number,
+        parent_number,
     )
 
 
@@ -193,8 +195,8 @@ def _name(span: SpanRecord, kind: StepKind, ours: bool) -> str:
 
 def _model(attrs: dict[str, JSON]) -> str | None:
     for key in _MODELS:
-        model = as_str(attrs.get(key))
-        if model is not None:
+        model = attrs.get(key)
+        if isinstance(model, str) and model:  # as_str(), inlined: up to five per span
             del attrs[key]
             if key == "gen_ai.response.model" and attrs.get("gen_ai.request.model") == model:
                 del attrs["gen_ai.request.model"]  # the same name twice says nothing
@@ -226,8 +228,10 @@ def _usage(attrs: dict[str, JSON]) -> TokenUsage:
 def _cost(
     attrs: dict[str, JSON], model: str | None, usage: TokenUsage, prices: PriceTable
 ) -> float | None:
-    for key in ("agentreel.step.cost", "llm.cost.total"):
-        value = attrs.pop(key, None)
+    for key in _COSTS:
+        if key not in attrs:
+            continue  # most spans: no cost given
+        value = attrs.pop(key)
         if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
             return float(value)
     if model is None or not usage:

@@ -4,7 +4,17 @@ from ._live import LiveBoard, LiveProcessRow, live_board
 from ._location import DEFAULT_DB, ENV_DB, default_db_path, open_store
 from ._memory import MemoryStore
 from ._postgres import PostgresStore
-from ._protocol import ORDERINGS, ApiKey, Ordering, SessionFilter, Store, WriteBatch, load_payload
+from ._protocol import (
+    ORDERINGS,
+    ApiKey,
+    Ordering,
+    SessionFilter,
+    Store,
+    Transaction,
+    Transactional,
+    WriteBatch,
+    load_payload,
+)
 from ._sqlite import SQLiteStore
 
 __all__ = [
@@ -20,6 +30,8 @@ __all__ = [
     "SQLiteStore",
     "SessionFilter",
     "Store",
+    "Transaction",
+    "Transactional",
     "WriteBatch",
     "default_db_path",
     "live_board",

@@ -9,7 +9,8 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import orjson
@@ -61,6 +62,11 @@ class MemoryStore:
     def write(self, batch: WriteBatch) -> None:
         # Copy everything before taking the lock, so a value that is not
         # JSON-safe fails the whole batch and leaves the store untouched.
+        copied = self._copied(batch)
+        with self._lock:
+            self._apply(copied)
+
+    def _copied(self, batch: WriteBatch) -> _Copied:
         try:
             sessions = [
                 dataclasses.replace(
@@ -72,19 +78,37 @@ class MemoryStore:
         except orjson.JSONEncodeError as exc:
             raise not_json_safe(self.location, exc) from exc
         blobs = {d: bytes(b) for d, b in batch.blobs.items()}
+        return sessions, steps, blobs
+
+    def _apply(self, copied: _Copied) -> None:
+        # Called with the lock held.
+        sessions, steps, blobs = copied
+        for session in sessions:
+            old = self._sessions.get(session.id)
+            if old is None or replaces(session.status, old.status):
+                self._sessions[session.id] = session
+        for entry in steps:
+            row = entry[0]
+            rows = self._steps.setdefault(row.session_id, {})
+            prev = rows.get(row.number)
+            if prev is None or replaces(row.status, prev[0].status):
+                rows[row.number] = entry
+        for digest, data in blobs.items():
+            self._blobs.setdefault(digest, data)
+
+    @contextmanager
+    def transaction(self) -> Iterator[_Transaction]:
+        """Ingest's read, numbering and write under the store's lock (see
+        ``Transactional``); writes are applied when the block ends, and the
+        numbers it handed out are taken back if it raises."""
         with self._lock:
-            for session in sessions:
-                old = self._sessions.get(session.id)
-                if old is None or replaces(session.status, old.status):
-                    self._sessions[session.id] = session
-            for entry in steps:
-                row = entry[0]
-                rows = self._steps.setdefault(row.session_id, {})
-                prev = rows.get(row.number)
-                if prev is None or replaces(row.status, prev[0].status):
-                    rows[row.number] = entry
-            for digest, data in blobs.items():
-                self._blobs.setdefault(digest, data)
+            tx = _Transaction(self)
+            try:
+                yield tx
+            except BaseException:
+                tx.undo()
+                raise
+            tx.commit()
 
     def resolve_session_id(self, prefix: str) -> str:
         with self._lock:
@@ -197,16 +221,20 @@ class MemoryStore:
 
     def assign_step_numbers(self, session_id: str, span_ids: Sequence[str]) -> dict[str, int]:
         with self._lock:
-            assigned = self._span_numbers.setdefault(session_id, {})
-            rows = self._steps.get(session_id, {})
-            known: dict[str, int] = {}
-            for number, (row, _) in sorted(rows.items(), reverse=True):
-                known[row.span_id] = number  # the lowest number wins, as in SQL
-            known.update(assigned)  # and a number handed out before wins over both
-            highest = max((*assigned.values(), *rows, 0))
-            numbers, new = number_spans(span_ids, known, highest)
-            assigned.update(new)
-            return numbers
+            return self._assign(session_id, span_ids)
+
+    def _assign(self, session_id: str, span_ids: Sequence[str]) -> dict[str, int]:
+        # Called with the lock held.
+        assigned = self._span_numbers.setdefault(session_id, {})
+        rows = self._steps.get(session_id, {})
+        known: dict[str, int] = {}
+        for number, (row, _) in sorted(rows.items(), reverse=True):
+            known[row.span_id] = number  # the lowest number wins, as in SQL
+        known.update(assigned)  # and a number handed out before wins over both
+        highest = max((*assigned.values(), *rows, 0))
+        numbers, new = number_spans(span_ids, known, highest)
+        assigned.update(new)
+        return numbers
 
     def create_api_key(self, project: str, name: str) -> tuple[str, str]:
         new = _keys.new_key(project, name)
@@ -267,6 +295,58 @@ class MemoryStore:
             cost=cost,
             last_step_at=last,
         )
+
+
+class _Transaction:
+    """What ingest does in one transaction of a :class:`MemoryStore` (its lock held)."""
+
+    __slots__ = ("_numbered", "_store", "_writes")
+
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+        self._writes: list[_Copied] = []
+        #: Each numbered session's assignments before this transaction (None: it had none).
+        self._numbered: dict[str, dict[str, int] | None] = {}
+
+    def get_sessions(self, session_ids: Collection[str]) -> dict[str, Session]:
+        found = self._store._sessions
+        return {
+            sid: dataclasses.replace(found[sid], metadata=snapshot(found[sid].metadata))
+            for sid in session_ids
+            if sid in found
+        }
+
+    def assign_step_numbers_many(
+        self, span_ids: Mapping[str, Sequence[str]]
+    ) -> dict[str, dict[str, int]]:
+        store = self._store
+        out = {}
+        for sid, ids in span_ids.items():
+            if not ids:
+                continue
+            if sid not in self._numbered:
+                before = store._span_numbers.get(sid)
+                self._numbered[sid] = None if before is None else dict(before)
+            out[sid] = store._assign(sid, ids)
+        return out
+
+    def write(self, batch: WriteBatch) -> None:
+        self._writes.append(self._store._copied(batch))
+
+    def commit(self) -> None:
+        for copied in self._writes:
+            self._store._apply(copied)
+
+    def undo(self) -> None:
+        numbers = self._store._span_numbers
+        for sid, before in self._numbered.items():
+            if before is None:
+                numbers.pop(sid, None)
+            else:
+                numbers[sid] = before
+
+
+_Copied = tuple[list[Session], list[tuple[StepRow, bytes]], dict[str, bytes]]
 
 
 def _duration(s: SessionSummary) -> int | None:

@@ -74,6 +74,19 @@ INSERT_SPAN_NUMBER = _q(
     "ON CONFLICT (session_id, span_id) DO NOTHING"
 )
 SET_COUNTER = _q("UPDATE step_counters SET highest = %s WHERE session_id = %s")
+#: Ingest's lock on every session of a request, taken before it reads them:
+#: counters made if absent and locked in id order (the order every
+#: transaction takes them in, so two never wait for each other).
+NEW_COUNTERS = _q(
+    "INSERT INTO step_counters (session_id, highest) "
+    "SELECT id, 0 FROM unnest(%s::text[]) AS id ORDER BY id "
+    "ON CONFLICT (session_id) DO NOTHING"
+)
+LOCK_COUNTERS = _q(
+    "SELECT session_id, highest FROM step_counters WHERE session_id = ANY(%s) "
+    "ORDER BY session_id FOR UPDATE"
+)
+SELECT_SESSIONS = _q(f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ANY(%s)")
 
 INSERT_API_KEY = _q(
     "INSERT INTO api_keys (id, project, name, secret_sha256, created_at) "

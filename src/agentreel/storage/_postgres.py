@@ -26,6 +26,7 @@ from agentreel.errors import (
     StoreUnavailable,
     UnknownSession,
 )
+from agentreel.model import Session
 
 from . import _keys, _pg_schema, _pg_sql, _rows
 from ._protocol import ApiKey, WriteBatch
@@ -123,16 +124,16 @@ class PostgresStore(SqlReads):
     # -- writing ------------------------------------------------------------
 
     def write(self, batch: WriteBatch) -> None:
-        sessions, steps, blobs = batch.sessions, batch.steps, batch.blobs
-        with self._transaction("writing to") as conn, conn.cursor() as cur:
-            if sessions:
-                cur.executemany(
-                    _pg_sql.UPSERT_SESSION, map(_rows.session_params, coalesce_sessions(sessions))
-                )
-            if steps:
-                cur.executemany(_pg_sql.UPSERT_STEP, _pg_sql.step_params(coalesce_steps(steps)))
-            if blobs:
-                cur.execute(_pg_sql.INSERT_BLOBS, _pg_sql.blob_params(blobs))
+        with self._transaction("writing to") as conn:
+            _write(conn, batch)
+
+    @contextmanager
+    def transaction(self) -> Iterator[_Transaction]:
+        """One transaction for ingest's read, numbering and write (see
+        ``Transactional``): reading sessions locks their step counters, so
+        another process's ingest of the same session waits for the commit."""
+        with self._transaction("ingesting into") as conn:
+            yield _Transaction(conn)
 
     def assign_step_numbers(self, session_id: str, span_ids: Sequence[str]) -> dict[str, int]:
         if not span_ids:
@@ -151,13 +152,21 @@ class PostgresStore(SqlReads):
         if not asked:
             return {}
         with self._transaction("numbering steps in") as conn:
-            return {sid: self._number(conn, sid, asked[sid]) for sid in sorted(asked)}
+            return {sid: self._number(conn, sid, asked[sid])[0] for sid in sorted(asked)}
 
     @staticmethod
-    def _number(conn: Connection, session_id: str, span_ids: Sequence[str]) -> dict[str, int]:
+    def _number(
+        conn: Connection, session_id: str, span_ids: Sequence[str], counted: int | None = None
+    ) -> tuple[dict[str, int], int]:
+        """The numbers of ``span_ids``, and the session's counter after them.
+
+        ``counted`` is the counter's value when this transaction holds its
+        lock already (ingest's transaction locks every session it reads).
+        """
         wanted = list(dict.fromkeys(span_ids))
-        conn.execute(_pg_sql.NEW_COUNTER, (session_id,))
-        ((counted,),) = conn.execute(_pg_sql.LOCK_COUNTER, (session_id,)).fetchall()
+        if counted is None:
+            conn.execute(_pg_sql.NEW_COUNTER, (session_id,))
+            ((counted,),) = conn.execute(_pg_sql.LOCK_COUNTER, (session_id,)).fetchall()
         ((written,),) = conn.execute(_pg_sql.HIGHEST_STEP, (session_id,)).fetchall()
         rows = conn.execute(_pg_sql.KNOWN_SPANS, (session_id, wanted, session_id, wanted))
         known: dict[str, int] = dict(rows.fetchall())
@@ -169,7 +178,7 @@ class PostgresStore(SqlReads):
             highest = new[-1][1]
         if highest != counted:
             conn.execute(_pg_sql.SET_COUNTER, (highest, session_id))
-        return numbers
+        return numbers, highest
 
     # -- API keys -----------------------------------------------------------
 
@@ -229,6 +238,57 @@ class PostgresStore(SqlReads):
             return
         self._closed = True
         self._pool.close()
+
+
+def _write(conn: Connection, batch: WriteBatch) -> None:
+    sessions, steps, blobs = batch.sessions, batch.steps, batch.blobs
+    with conn.cursor() as cur:
+        if sessions:
+            cur.executemany(
+                _pg_sql.UPSERT_SESSION, map(_rows.session_params, coalesce_sessions(sessions))
+            )
+        if steps:
+            cur.executemany(_pg_sql.UPSERT_STEP, _pg_sql.step_params(coalesce_steps(steps)))
+        if blobs:
+            cur.execute(_pg_sql.INSERT_BLOBS, _pg_sql.blob_params(blobs))
+
+
+class _Transaction:
+    """What ingest does in one transaction of a :class:`PostgresStore`."""
+
+    __slots__ = ("_conn", "_counted")
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        #: The step counter of each session whose lock this transaction holds.
+        self._counted: dict[str, int] = {}
+
+    def get_sessions(self, session_ids: Collection[str]) -> dict[str, Session]:
+        ids = sorted(set(session_ids))
+        if not ids:
+            return {}
+        conn = self._conn
+        # The sessions' counters are locked first: until this transaction
+        # commits, no other one reads these sessions to merge them.
+        conn.execute(_pg_sql.NEW_COUNTERS, (ids,))
+        self._counted.update(conn.execute(_pg_sql.LOCK_COUNTERS, (ids,)).fetchall())
+        rows = conn.execute(_pg_sql.SELECT_SESSIONS, (ids,)).fetchall()
+        return {row[0]: _rows.session_from(row) for row in rows}
+
+    def assign_step_numbers_many(
+        self, span_ids: Mapping[str, Sequence[str]]
+    ) -> dict[str, dict[str, int]]:
+        # In id order, as the store's own method does (see there).
+        numbers = {}
+        for sid in sorted(sid for sid, ids in span_ids.items() if ids):
+            counted = self._counted.get(sid)
+            numbers[sid], self._counted[sid] = PostgresStore._number(
+                self._conn, sid, span_ids[sid], counted
+            )
+        return numbers
+
+    def write(self, batch: WriteBatch) -> None:
+        _write(self._conn, batch)
 
 
 def _import_psycopg() -> tuple[Any, Any]:

@@ -9,6 +9,7 @@ definition of this protocol: a new backend is done when it passes it.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -177,6 +178,39 @@ class Store(Protocol):
 
     def close(self) -> None:
         """Release connections and files. Idempotent."""
+
+
+class Transaction(Protocol):
+    """Reads, numbering and a write that commit together (see :class:`Transactional`)."""
+
+    def get_sessions(self, session_ids: Collection[str]) -> dict[str, Session]:
+        """The stored sessions among ``session_ids``, by id (absent ones left out)."""
+
+    def assign_step_numbers_many(
+        self, span_ids: Mapping[str, Sequence[str]]
+    ) -> dict[str, dict[str, int]]:
+        """:meth:`Store.assign_step_numbers` for each session of ``span_ids``."""
+
+    def write(self, batch: WriteBatch) -> None:
+        """Write ``batch`` as :meth:`Store.write` does, committed with the rest."""
+
+
+@runtime_checkable
+class Transactional(Protocol):
+    """An optional addition to :class:`Store`: one transaction for a read-number-write.
+
+    OTLP ingest reads the sessions a request names, numbers its spans, merges
+    the sessions and writes them with the steps. Through ``transaction()``
+    that is one transaction: everything done through the :class:`Transaction`
+    commits when the block ends, or none of it when the block raises, and
+    other writers (threads and processes) wait until it ends, so the sessions
+    it read are still what the store holds when it writes their merge. A
+    store without it is asked through the :class:`Store` methods, one
+    transaction each.
+    """
+
+    def transaction(self) -> AbstractContextManager[Transaction]:
+        """A write transaction, held until the block ends."""
 
 
 def load_payload(store: Store, digest: str) -> Any:

@@ -164,3 +164,9 @@ def _refs(data: bytes | None) -> str:
 
 def _contains(data: bytes | None, needle: str) -> bool:
     return data is not None and needle in blob_text(data)
+
+
+#: The sessions whose ids are in the JSON array ``?`` (ingest, in its write transaction).
+SELECT_SESSIONS_IN = (
+    f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id IN (SELECT value FROM json_each(?))"
+)

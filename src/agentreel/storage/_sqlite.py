@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 
 from agentreel.errors import AmbiguousId, StoreError, StoreUnavailable, UnknownSession
+from agentreel.model import Session
 from agentreel.storage import _keys, _rows, _sql
 from agentreel.storage._migrations import migrate
 from agentreel.storage._protocol import ApiKey, WriteBatch
@@ -137,21 +138,34 @@ class SQLiteStore(SqlReads):
     # -- writing ------------------------------------------------------------
 
     def write(self, batch: WriteBatch) -> None:
-        sessions, steps, blobs = batch.sessions, batch.steps, batch.blobs
         with self._writing("writing to") as conn:
-            if sessions:
-                conn.executemany(
-                    _sql.UPSERT_SESSION, map(_rows.session_params, coalesce_sessions(sessions))
-                )
-            if steps:
-                keys = self._session_keys(conn, {row[0] for row in steps})
-                # Not coalesced first, unlike sessions: the upsert applies the
-                # store-wide rule row by row, in batch order, which gives what
-                # coalesce_steps() would, and the recorder never puts a step
-                # in a batch twice, so coalescing would only cost time.
-                conn.executemany(_sql.UPSERT_STEP, _sql.step_params(steps, keys))
-            if blobs:
-                conn.executemany(_sql.INSERT_BLOB, blobs.items())
+            self._write(conn, batch)
+
+    def _write(self, conn: sqlite3.Connection, batch: WriteBatch) -> None:
+        sessions, steps, blobs = batch.sessions, batch.steps, batch.blobs
+        if sessions:
+            conn.executemany(
+                _sql.UPSERT_SESSION, map(_rows.session_params, coalesce_sessions(sessions))
+            )
+        if steps:
+            keys = self._session_keys(conn, {row[0] for row in steps})
+            # Not coalesced first, unlike sessions: the upsert applies the
+            # store-wide rule row by row, in batch order, which gives what
+            # coalesce_steps() would, and the recorder never puts a step
+            # in a batch twice, so coalescing would only cost time.
+            conn.executemany(_sql.UPSERT_STEP, _sql.step_params(steps, keys))
+        if blobs:
+            conn.executemany(_sql.INSERT_BLOB, blobs.items())
+
+    @contextmanager
+    def transaction(self) -> Iterator[_Transaction]:
+        """One write transaction for ingest's read, numbering and write (see
+        ``Transactional``): ``BEGIN IMMEDIATE`` holds SQLite's write lock, so
+        no other process writes between the read and the write."""
+        with self._writing("ingesting into") as conn:
+            tx = _Transaction(self, conn)
+            yield tx
+            tx.record_numbers()
 
     @contextmanager
     def _writing(self, doing: str) -> Iterator[sqlite3.Connection]:
@@ -193,15 +207,38 @@ class SQLiteStore(SqlReads):
         Ingest numbers the spans of every session of a request at once: a
         transaction each cost a commit each (16 per 512-span request).
         """
+        if not any(span_ids.values()):
+            return {}
+        with self._writing("numbering steps in") as conn:
+            return self._number_many(conn, span_ids)
+
+    def _number_many(
+        self,
+        conn: sqlite3.Connection,
+        span_ids: Mapping[str, Sequence[str]],
+        unrecorded: list[tuple[int, str, int]] | None = None,
+    ) -> dict[str, dict[str, int]]:
+        """Numbers, as :meth:`assign_step_numbers_many`; with ``unrecorded``,
+        the (session key, span id, number) rows to record are added to it
+        instead of inserted (see ``_Transaction``)."""
         asked = {sid: ids for sid, ids in span_ids.items() if ids}
         if not asked:
             return {}
-        with self._writing("numbering steps in") as conn:
-            keys = self._session_keys(conn, set(asked))
-            return {sid: self._number(conn, keys[sid], ids) for sid, ids in asked.items()}
+        keys = self._session_keys(conn, set(asked))
+        new: list[tuple[int, str, int]] = []
+        numbers = {sid: self._number(conn, keys[sid], ids, new) for sid, ids in asked.items()}
+        if unrecorded is None:
+            conn.executemany(_sql.INSERT_SPAN_NUMBER, new)
+        else:
+            unrecorded += new
+        return numbers
 
     def _number(
-        self, conn: sqlite3.Connection, key: int, span_ids: Sequence[str]
+        self,
+        conn: sqlite3.Connection,
+        key: int,
+        span_ids: Sequence[str],
+        record: list[tuple[int, str, int]],
     ) -> dict[str, int]:
         wanted = list(dict.fromkeys(span_ids))
         known = dict(self._spans_in(conn, _sql.NUMBERED_SPANS, key, wanted))
@@ -213,7 +250,7 @@ class SQLiteStore(SqlReads):
         # Spans found among the steps are recorded too, so the next
         # question about them is answered without reading the steps.
         new += from_steps.items()
-        conn.executemany(_sql.INSERT_SPAN_NUMBER, [(key, i, n) for i, n in new])
+        record += [(key, i, n) for i, n in new]
         return numbers
 
     @staticmethod
@@ -323,6 +360,51 @@ class SQLiteStore(SqlReads):
             for reader in list(self._readers):
                 reader.conn.close()
             self._readers.clear()
+
+
+class _Transaction:
+    """What ingest does in one write transaction of a :class:`SQLiteStore`.
+
+    Numbers handed out are recorded in ``span_numbers`` only for spans whose
+    step this transaction does not write (a parent that has not arrived):
+    a written step is found by its span id among the steps, and skipping
+    the row saved a tenth of ingest's time per span.
+    """
+
+    __slots__ = ("_conn", "_store", "_unrecorded")
+
+    def __init__(self, store: SQLiteStore, conn: sqlite3.Connection) -> None:
+        self._store = store
+        self._conn = conn
+        self._unrecorded: list[tuple[int, str, int]] = []
+
+    def get_sessions(self, session_ids: Collection[str]) -> dict[str, Session]:
+        # Read on the writer's connection: what this transaction reads is
+        # what it will overwrite, with no commit of another process between.
+        wanted = orjson.dumps(list(session_ids)).decode()
+        rows = self._conn.execute(_sql.SELECT_SESSIONS_IN, (wanted,)).fetchall()
+        return {row[0]: _rows.session_from(row) for row in rows}
+
+    def assign_step_numbers_many(
+        self, span_ids: Mapping[str, Sequence[str]]
+    ) -> dict[str, dict[str, int]]:
+        # Numbering reads span_numbers: what was handed out before is recorded first.
+        self.record_numbers()
+        return self._store._number_many(self._conn, span_ids, self._unrecorded)
+
+    def write(self, batch: WriteBatch) -> None:
+        store, conn = self._store, self._conn
+        store._write(conn, batch)
+        if self._unrecorded and batch.steps:
+            keys = store._session_keys(conn, {row[0] for row in batch.steps})
+            written = {(keys[row[0]], row[2], row[1]) for row in batch.steps}
+            self._unrecorded = [entry for entry in self._unrecorded if entry not in written]
+
+    def record_numbers(self) -> None:
+        """Record the numbers handed out to spans whose steps were not written."""
+        if self._unrecorded:
+            self._conn.executemany(_sql.INSERT_SPAN_NUMBER, self._unrecorded)
+            self._unrecorded = []
 
 
 class _Reader:
