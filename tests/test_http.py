@@ -20,7 +20,7 @@ ANSWERS = {
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
+    def do_GET(self) -> None:
         status, body = ANSWERS[self.path]
         self.send_response(status)
         self.send_header("Content-Length", str(len(body)))
