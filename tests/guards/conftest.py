@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tests import _reel
+from tests._reel import Reel
 
-import agentreel
 from agentreel import hooks
 from agentreel.hooks import Paused
 from agentreel.integrations import instrument, uninstrument
-from agentreel.model import Step
-from agentreel.storage import SQLiteStore
 from agentreel.testing import FakeLLMServer
 
 #: USD per 1M tokens for the made-up model the tests use: dear, so that a few
@@ -24,43 +22,14 @@ from agentreel.testing import FakeLLMServer
 PRICES = {"gpt-test": {"input": 1000.0, "output": 2000.0}}
 
 
-@dataclass(frozen=True, slots=True)
-class Reel:
-    path: Path
-
-    def configure(self) -> None:
-        agentreel.configure(db=self.path, flush_interval=0.05, prices=PRICES)
-
-    def record(self, run: Callable[[], Any], name: str = "run") -> str:
-        """Run ``run`` in a session recorded into the reel; return the session id."""
-        self.configure()
-        try:
-            with agentreel.session(name) as s:
-                run()
-        finally:
-            hooks.get_manager().drain()
-            agentreel.shutdown()
-        return s.id
-
-    def steps(self, session_id: str) -> list[Step]:
-        store = SQLiteStore(self.path, create=False)
-        try:
-            return store.get_steps(session_id)
-        finally:
-            store.close()
-
-
 @pytest.fixture(autouse=True)
 def clean_hooks() -> Iterator[None]:
-    hooks.reset()
-    yield
-    hooks.reset()
-    agentreel.shutdown()
+    yield from _reel.clean_hooks()
 
 
 @pytest.fixture
 def reel(tmp_path: Path) -> Reel:
-    return Reel(tmp_path / "reel.db")
+    return Reel(tmp_path / "reel.db", prices=PRICES)
 
 
 @pytest.fixture

@@ -2,48 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-
-import agentreel
-from agentreel import hooks
-from agentreel.model import Step
-from agentreel.storage import SQLiteStore
-
-
-@dataclass(frozen=True, slots=True)
-class Reel:
-    path: Path
-
-    def record(self, run: Callable[[], Any], name: str = "run") -> str:
-        """Run ``run`` in a session recorded into the reel; return the session id."""
-        agentreel.configure(db=self.path, flush_interval=0.05)
-        try:
-            with agentreel.session(name) as s:
-                run()
-        finally:
-            hooks.get_manager().drain()
-            agentreel.shutdown()
-        return s.id
-
-    def steps(self, session_id: str) -> list[Step]:
-        store = SQLiteStore(self.path, create=False)
-        try:
-            return store.get_steps(session_id)
-        finally:
-            store.close()
+from tests import _reel
+from tests._reel import Reel
 
 
 @pytest.fixture(autouse=True)
 def clean_hooks() -> Iterator[None]:
-    hooks.reset()
-    yield
-    hooks.reset()
-    agentreel.shutdown()
+    yield from _reel.clean_hooks()
 
 
 @pytest.fixture
