@@ -1,6 +1,6 @@
 """A real SQLite reel for tests that record a run and look at what was stored.
 
-Shared by the hook, guard and plan tests (``from tests._reel import Reel``);
+Shared by the hook, guard, plan and determinism tests (``from tests._reel import Reel``);
 each directory's conftest makes its own ``reel`` fixture from it.
 """
 
@@ -32,18 +32,26 @@ class Reel:
     #: Keep an exception of the recorded run from the test (it is on the session).
     swallow: bool = False
 
-    def configure(self) -> None:
-        agentreel.configure(db=self.path, flush_interval=0.05, prices=self.prices)
+    def configure(self, **config: Any) -> None:
+        agentreel.configure(db=self.path, flush_interval=0.05, prices=self.prices, **config)
 
-    def record(self, run: Callable[[], Any], name: str = "run") -> str:
+    def record(
+        self,
+        run: Callable[[], Any],
+        name: str = "run",
+        *,
+        deterministic: bool = False,
+        **config: Any,
+    ) -> str:
         """Run ``run`` in a session recorded into the reel; the session's id.
 
-        With ``swallow`` an exception ``run`` raises is recorded on the session
-        and kept from the test, which looks at the recording instead.
+        ``config`` goes to ``configure()``. With ``swallow`` an exception ``run``
+        raises is recorded on the session and kept from the test, which looks
+        at the recording instead.
         """
-        self.configure()
+        self.configure(**config)
         try:
-            with agentreel.session(name) as s:
+            with agentreel.session(name, deterministic=deterministic) as s:
                 run()
         except Exception:
             if not self.swallow:

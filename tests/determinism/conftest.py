@@ -2,37 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
+from tests._reel import Reel
 
-import agentreel
 from agentreel.determinism import unpatch
-from agentreel.model import Step
-from agentreel.storage import SQLiteStore
-
-
-class Reel:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def record(self, run: Callable[[], Any], *, deterministic: bool = False, **config: Any) -> str:
-        agentreel.configure(db=self.path, flush_interval=0.05, **config)
-        try:
-            with agentreel.session("seams", deterministic=deterministic) as s:
-                run()
-        finally:
-            agentreel.shutdown()
-        return s.id
-
-    def steps(self, session_id: str) -> list[Step]:
-        store = SQLiteStore(self.path, create=False)
-        try:
-            return store.get_steps(session_id)
-        finally:
-            store.close()
 
 
 @pytest.fixture

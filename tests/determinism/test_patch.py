@@ -8,11 +8,10 @@ import uuid
 from typing import Any
 
 import pytest
+from tests._reel import Reel
 
 import agentreel
 from agentreel.determinism import _seams, is_patched
-
-from .conftest import Reel
 
 
 @agentreel.agent(name="stdlib-user")

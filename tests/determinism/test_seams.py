@@ -9,12 +9,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from tests._reel import Reel
 
 import agentreel
 from agentreel.determinism import _seams
 from agentreel.replay import ReplayDivergence
-
-from .conftest import Reel
 
 CALLS: Counter[str] = Counter()
 

@@ -16,6 +16,10 @@ it caused, as when a local socket closes; so is every remote controller when
 the server has not answered for that long. Network failures are counted
 (``control_link_errors`` in ``agentreel.stats()``), logged once, and never
 raised into the agent; stopping takes at most about :data:`STOP_SECONDS`.
+
+It speaks ``http.client`` directly rather than through :mod:`agentreel._http`:
+stopping must cut a long poll short by shutting its socket down, which
+``urllib`` does not let a caller reach.
 """
 
 from __future__ import annotations
