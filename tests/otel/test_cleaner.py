@@ -136,3 +136,54 @@ def test_extra_sensitive_keys_are_seen_in_json(extra: tuple[str, ...]) -> None:
         cleaner = Cleaner(Redactor(extra_keys=extra), 10**9)
         assert cleaner.value(value, 0, orjson.dumps(value)) == expected
         assert cleaner.redacted == reference.count
+
+
+FLAT_VALUES = TEXTS | st.none() | st.integers(-5, 5) | st.booleans() | st.floats(allow_nan=False)
+ATTRIBUTES = st.dictionaries(KEYS | st.sampled_from(["gen_ai.request.model", "server.address"]),
+                             FLAT_VALUES | VALUES, max_size=6)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(ATTRIBUTES, max_size=6), st.sampled_from([(), ("sauce",), ("K",)]), st.booleans())
+def test_a_sessions_attributes_together_are_cleaned_as_one_at_a_time(
+    many: list[dict[str, Any]], extra: tuple[str, ...], short: bool
+) -> None:
+    # attributes_many looks for secrets once in all of them and keeps known
+    # harmless attributes as they are; the bytes and counts must not change.
+    limit = 12 if short else 10**9
+    one = Cleaner(Redactor(extra_keys=extra), limit)
+    expected: list[bytes | None] = []
+    for attrs in many:
+        try:
+            expected.append(one.attributes(attrs))
+        except orjson.JSONEncodeError:  # a lone surrogate: the step is rejected
+            expected.append(None)
+    together = Cleaner(Redactor(extra_keys=extra), limit)
+    assert together.attributes_many(many) == expected
+    assert (together.redacted, together.truncated) == (one.redacted, one.truncated)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(VALUES, min_size=1, max_size=5), st.sampled_from([(), ("sauce",)]))
+def test_payloads_looked_at_together_are_cleaned_as_one_at_a_time(
+    values: list[Any], extra: tuple[str, ...]
+) -> None:
+    from agentreel.payloads import PayloadEncoder
+
+    try:
+        datas = [orjson.dumps(v) for v in values]
+    except orjson.JSONEncodeError:
+        return
+    one = Cleaner(Redactor(extra_keys=extra), 10**9)
+    blobs: dict[str, bytes] = {}
+    expected = [one.payload(v, PayloadEncoder(), blobs) for v in values]
+    together = Cleaner(Redactor(extra_keys=extra), 10**9)
+    texts = together.may_hold_secrets(datas)
+    found: dict[str, bytes] = {}
+    refs = [
+        together.payload(v, PayloadEncoder(), found, d, texts=texts)
+        for v, d in zip(values, datas, strict=True)
+    ]
+    assert refs == expected
+    assert found == blobs
+    assert together.redacted == one.redacted

@@ -270,13 +270,36 @@ def _prepare(
         group.session_spans += 1
     redacted = cleaner.redacted
     ready = group.ready
-    for step in group.steps:
+    steps = group.steps
+    cleaned = cleaner.attributes_many([step.attrs for step in steps])
+    # Every payload's JSON first, so that redaction looks for secrets in all
+    # of them at once. A value that is not JSON-safe still rejects its step
+    # at the step's turn, after its input was encoded, as one at a time did.
+    datas: list[tuple[bytes | None, bytes | None]] = []
+    found: list[bytes] = []
+    for step in steps:
+        data_in = None if step.input is None else _json(step.input)
+        data_out = None if step.output is None or step.span.running else _json(step.output)
+        if data_in:
+            found.append(data_in)
+        if data_out:
+            found.append(data_out)
+        datas.append((data_in, data_out))
+    texts = cleaner.may_hold_secrets(found)
+    blobs = group.blobs
+    for step, attrs, (data_in, data_out) in zip(steps, cleaned, datas, strict=True):
+        if attrs is None or data_in == _NOT_JSON:
+            group.unsafe += 1
+            continue
         span = step.span
         try:
-            attrs = cleaner.attributes(step.attrs)
-            input_ref = cleaner.payload(step.input, encoder, group.blobs)
+            input_ref = cleaner.payload(step.input, encoder, blobs, data_in, texts=texts)
+            if data_out == _NOT_JSON:
+                raise TypeError("the output is not JSON-safe")
             output_ref = (
-                None if span.running else cleaner.payload(step.output, encoder, group.blobs)
+                None
+                if span.running
+                else cleaner.payload(step.output, encoder, blobs, data_out, texts=texts)
             )
         except (orjson.JSONEncodeError, TypeError):
             group.unsafe += 1
@@ -293,9 +316,24 @@ def _prepare(
     group.redacted = cleaner.redacted - redacted
 
 
+#: What :func:`_json` gives for a value that is not JSON-safe (orjson never writes nothing).
+_NOT_JSON = b""
+
+
+def _json(value: Any) -> bytes | None:
+    """``value``'s JSON; None for no value, :data:`_NOT_JSON` if it cannot be JSON."""
+    if value is None:
+        return None
+    try:
+        return orjson.dumps(value)
+    except (orjson.JSONEncodeError, TypeError):
+        return _NOT_JSON
+
+
 def _rows(group: _Group, numbers: Mapping[str, int]) -> list[StepRow]:
     sid = group.draft.id
     rows: list[StepRow] = []
+    append = rows.append
     for step, attrs, input_ref, output_ref in group.ready:
         span = step.span
         if step.number is not None:
@@ -304,16 +342,21 @@ def _rows(group: _Group, numbers: Mapping[str, int]) -> list[StepRow]:
             number = numbers[span.span_id]
             parent = span.parent_span_id
             parent_number = numbers.get(parent) if parent is not None else None
-        rows.append(
-            StepRow(
+        usage = step.usage
+        # tuple.__new__ straight away: StepRow() would run NamedTuple's
+        # Python __new__, twenty parameters, for the same tuple.
+        append(
+            _new_row(StepRow, (
                 sid, number, span.span_id, parent_number, span.parent_span_id,
                 _KIND_TEXT[step.kind], step.name, step.status, span.start, span.end, attrs,
-                step.model, step.usage.input, step.usage.output, step.usage.cached,
-                step.usage.reasoning, step.cost, input_ref, output_ref,
-                None if span.running else step.error,
-            )
+                step.model, usage.input, usage.output, usage.cached, usage.reasoning, step.cost,
+                input_ref, output_ref, None if span.running else step.error,
+            ))
         )  # fmt: skip
     return rows
+
+
+_new_row: Any = tuple.__new__
 
 
 def _message(rejections: Counter[str], total: int) -> str:

@@ -123,17 +123,48 @@ def _genai_list(value: JSON) -> list[Message]:
     out: list[Message] = []
     for m in value:
         if isinstance(m, dict):
-            out.extend(_genai_message(m) if "parts" in m else [_chat_message(m)])
+            if "parts" in m:
+                _genai_message(m, out)
+            else:
+                out.append(_chat_message(m))
     return out
 
 
-def _genai_message(m: Mapping[str, Any]) -> list[Message]:
-    role = as_str(m.get("role")) or "user"
+def _genai_message(m: Mapping[str, Any], out: list[Message]) -> None:
+    """Append the chat messages of GenAI message ``m`` (one, plus one per tool answer)."""
+    role = m.get("role")
+    if not isinstance(role, str) or not role:
+        role = "user"
+    parts = m.get("parts") or ()
+    if type(parts) is list and len(parts) == 1 and isinstance(parts[0], dict):
+        # Nearly every message has one part; a conversation resent on every
+        # call has thousands of them, so that case is spelt out.
+        p = parts[0]
+        kind = p.get("type")
+        if kind == "tool_call_response":
+            result = p.get("response", p.get("result"))
+            out.append({"role": "tool", "tool_call_id": p.get("id"), "content": result})
+            return
+        if kind == "tool_call":
+            message: Message = {
+                "role": role,
+                "content": None,
+                "tool_calls": [_call(p.get("id"), p.get("name"), p.get("arguments"))],
+            }
+        elif kind == "text":
+            message = {"role": role, "content": p.get("content", p.get("text"))}
+        else:
+            message = {"role": role, "content": _content_of([p])}
+        name = m.get("name")
+        if isinstance(name, str) and name:
+            message["name"] = name
+        out.append(message)
+        return
     calls: list[dict[str, Any]] = []
     answers: list[dict[str, Any]] = []
     other: list[dict[str, Any]] = []
     # One pass: a conversation resent on every call has thousands of parts.
-    for p in m.get("parts") or ():
+    for p in parts:
         if not isinstance(p, dict):
             continue
         kind = p.get("type")
@@ -143,9 +174,8 @@ def _genai_message(m: Mapping[str, Any]) -> list[Message]:
             answers.append(p)
         else:
             other.append(p)
-    out: list[Message] = []
     if other or calls or not answers:
-        message: Message = {"role": role, "content": _content_of(other)}
+        message = {"role": role, "content": _content_of(other)}
         if calls:
             message["tool_calls"] = calls
         if as_str(m.get("name")):
@@ -154,7 +184,6 @@ def _genai_message(m: Mapping[str, Any]) -> list[Message]:
     for p in answers:
         result = p.get("response", p.get("result"))
         out.append({"role": "tool", "tool_call_id": p.get("id"), "content": result})
-    return out
 
 
 def _content_of(parts: list[dict[str, Any]]) -> Any:

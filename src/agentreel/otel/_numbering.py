@@ -111,7 +111,9 @@ def _order(group: _Group, owner: Mapping[str, str]) -> tuple[dict[str, int], lis
     foreign = {s.span.span_id: s for s in group.steps if s.number is None}
     order: list[str] = []
     seen: set[str] = set(given)
-    for step in sorted(foreign.values(), key=lambda s: (s.span.start, s.span.span_id)):
+    # Sorted as (start, span id, step) tuples: span ids are unique among
+    # them, so steps are never compared, and no key function runs per step.
+    for _, _, step in sorted([(s.span.start, s.span.span_id, s) for s in foreign.values()]):
         chain: list[str] = []
         current: StepDraft | None = step
         while current is not None and current.span.span_id not in seen:

@@ -53,13 +53,17 @@ _ANCHORS = ("sk-", "AKIA", "ASIA", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "gith
 _MAX_KEYS = 20_000
 _KEY_CACHES: dict[frozenset[str], dict[str, bool]] = {}
 _MASK = "[REDACTED]"
+#: Key names known not to be sensitive, per set of extra sensitive keys (see ``attributes_many``).
+_HARMLESS: dict[frozenset[str], set[str]] = {}
+#: Attribute value types the redaction walk never looks into (when no string can hold a secret).
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 class Cleaner:
     """Applies redaction and the length limit, counting what each changed."""
 
-    __slots__ = ("_extra", "_keys", "_limit", "_redactor", "_sensitive", "_text", "redacted",
-                 "truncated")  # fmt: skip
+    __slots__ = ("_extra", "_harmless", "_keys", "_limit", "_redactor", "_sensitive", "_text",
+                 "redacted", "truncated")  # fmt: skip
 
     def __init__(self, redactor: Redacting | None, limit: int) -> None:
         self._redactor = redactor
@@ -71,6 +75,7 @@ class Cleaner:
         self._sensitive: Callable[[str], bool] | None = None
         self._text: Callable[[str], str] | None = None
         self._keys: dict[str, bool] = {}
+        self._harmless: set[str] = set()
         #: The redactor's extra sensitive key names as JSON bytes; None when one
         #: is not ASCII (then every walk looks at every key).
         self._extra: tuple[bytes, ...] | None = ()
@@ -78,6 +83,7 @@ class Cleaner:
             extra: frozenset[str] = frozenset(getattr(redactor, "extra_keys", ()))
             self._sensitive, self._text = sensitive, text
             self._keys = _KEY_CACHES.setdefault(extra, {})
+            self._harmless = _HARMLESS.setdefault(extra, set())
             # A name JSON would escape (or not ASCII) cannot be looked for in JSON.
             if all(k.isascii() and orjson.dumps(k)[1:-1] == k.encode() for k in extra):
                 self._extra = tuple(k.lower().encode() for k in extra)
@@ -85,7 +91,13 @@ class Cleaner:
                 self._extra = None
 
     def value(
-        self, value: JSON, size: int, data: bytes | None = None, *, flat: bool = False
+        self,
+        value: JSON,
+        size: int,
+        data: bytes | None = None,
+        *,
+        flat: bool = False,
+        texts: bool = True,
     ) -> JSON:
         """``value`` (whose JSON is ``size`` bytes) redacted and with long strings cut.
 
@@ -93,6 +105,8 @@ class Cleaner:
         looking into strings when none of them can hold a secret, and skip
         the walk when no key can be sensitive either. For a ``flat`` value
         (a step's attributes) walking its keys costs no more than that test.
+        ``texts`` False (with ``data``): the caller found that no string can
+        hold a secret.
         """
         redactor = self._redactor
         if redactor is not None:
@@ -104,7 +118,8 @@ class Cleaner:
                 value = self._walk(value, True)
             else:
                 lower = data.lower()
-                texts = _may_hold_secret_bytes(data, lower)
+                # texts False: the caller looked for the anchors already.
+                texts = texts and _may_hold_secret_bytes(data, lower)
                 if texts or flat or _may_have_sensitive_keys(data, lower, self._extra):
                     value = self._walk(value, texts)
             self.redacted += redactor.count - before
@@ -119,15 +134,99 @@ class Cleaner:
         clean = self.value(attrs, len(data), data, flat=True)
         return data if clean is attrs else orjson.dumps(clean)
 
-    def payload(self, value: JSON, encoder: PayloadEncoder, blobs: dict[str, bytes]) -> str | None:
-        """Encode ``value`` into ``blobs``; its root digest, or None for no value."""
+    def attributes_many(self, many: list[dict[str, JSON]]) -> list[bytes | None]:
+        """:meth:`attributes` of each step of a session, None where not JSON-safe.
+
+        The same bytes and counts as one call each, for less: the secret
+        anchors are looked for once in all the steps' JSON (each search
+        costs as much as the rest of a span's check), and attributes whose
+        keys are all known harmless and whose values are all scalars are
+        kept as they are, without a walk.
+        """
+        datas: list[bytes | None] = []
+        for attrs in many:
+            try:
+                datas.append(orjson.dumps(attrs))
+            except (orjson.JSONEncodeError, TypeError):
+                datas.append(None)
+        if self._sensitive is None or self._extra is None:
+            return [self._attributes(a, d) for a, d in zip(many, datas, strict=True)]
+        joined = b"\n".join([d for d in datas if d is not None])  # no anchor holds a newline
+        if _may_hold_secret_bytes(joined, joined.lower()):
+            return [self._attributes(a, d) for a, d in zip(many, datas, strict=True)]
+        harmless = self._harmless
+        limit = self._limit
+        out: list[bytes | None] = []
+        for attrs, data in zip(many, datas, strict=True):
+            if data is None:
+                out.append(None)
+                continue
+            if not harmless.issuperset(attrs):
+                self._learn(attrs, harmless)
+            if (
+                len(data) <= limit
+                and harmless.issuperset(attrs)
+                and _SCALARS.issuperset(map(type, attrs.values()))
+            ):
+                # No string can hold a secret (the search above), no key is
+                # sensitive and nothing nests: the walk would change nothing.
+                out.append(data)
+            else:
+                out.append(self._attributes(attrs, data))
+        return out
+
+    def _attributes(self, attrs: dict[str, JSON], data: bytes | None) -> bytes | None:
+        if data is None:
+            return None
+        clean = self.value(attrs, len(data), data, flat=True)
+        return data if clean is attrs else orjson.dumps(clean)
+
+    def _learn(self, attrs: dict[str, JSON], harmless: set[str]) -> None:
+        """Remember which of ``attrs``'s keys are not sensitive (bounded, like the key cache)."""
+        if len(harmless) >= _MAX_KEYS:
+            harmless.clear()
+        keys = self._keys
+        for key in attrs:
+            sensitive = keys.get(key)
+            if sensitive is None:
+                sensitive = self._is_sensitive(key)
+            if not sensitive:
+                harmless.add(key)
+
+    def payload(
+        self,
+        value: JSON,
+        encoder: PayloadEncoder,
+        blobs: dict[str, bytes],
+        data: bytes | None = None,
+        *,
+        texts: bool = True,
+    ) -> str | None:
+        """Encode ``value`` into ``blobs``; its root digest, or None for no value.
+
+        ``data`` is the value's JSON if the caller has it; ``texts`` False,
+        that :meth:`may_hold_secrets` said no string of it can hold a secret.
+        """
         if value is None:
             return None
-        data = orjson.dumps(value)
-        value = self.value(value, len(data), data)
+        if data is None:
+            data = orjson.dumps(value)
+        value = self.value(value, len(data), data, texts=texts)
         encoded = encoder.encode(value)
         blobs.update(encoded.blobs)
         return encoded.root
+
+    def may_hold_secrets(self, datas: list[bytes]) -> bool:
+        """Whether a string of the values whose JSON is ``datas`` may hold a secret.
+
+        Looked for once in all of them (a session's payloads together): one
+        search per payload cost more than the rest of its cleaning. False
+        lets :meth:`payload` look only at keys.
+        """
+        if self._sensitive is None or not datas:
+            return True
+        joined = b"\n".join(datas)  # no anchor holds a newline
+        return _may_hold_secret_bytes(joined, joined.lower())
 
     def session(self, session: Session) -> Session:
         if self._redactor is None or not session.metadata:

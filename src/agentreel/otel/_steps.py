@@ -36,8 +36,13 @@ _TOKENS = {
 }  # fmt: skip
 _TOKEN_KEYS = frozenset(k for keys in _TOKENS.values() for k in keys)
 _TOKEN_ORDER = {k: i for i, k in enumerate(k for keys in _TOKENS.values() for k in keys)}
-_TOKEN_FIELD = {k: field for field, keys in _TOKENS.items() for k in keys}
+#: Each token key's place among the four counts (input, output, cached, reasoning).
+_TOKEN_SLOT = {k: slot for slot, keys in enumerate(_TOKENS.values()) for k in keys}
+_NO_COUNTS = [None, None, None, None]
 _NO_USAGE = TokenUsage()
+#: Enum members as module constants: on Python 3.11 ``StepKind.TOOL`` goes
+#: through the enum type's ``__getattr__`` hook on every span.
+_TOOL, _AGENT = StepKind.TOOL, StepKind.AGENT
 #: Attributes giving a step's cost in USD, the first valid one wins.
 _COSTS = ("agentreel.step.cost", "llm.cost.total")
 #: Totals are the sum of what is kept; storing them again would only disagree one day.
@@ -185,9 +190,9 @@ def _name(span: SpanRecord, kind: StepKind, ours: bool) -> str:
     attrs = span.attrs
     name = as_str(attrs.pop("agentreel.step.name", None))
     if name is None and not ours:
-        if kind is StepKind.TOOL:
+        if kind is _TOOL:
             name = as_str(attrs.get("gen_ai.tool.name")) or as_str(attrs.get("tool.name"))
-        elif kind is StepKind.AGENT:
+        elif kind is _AGENT:
             name = as_str(attrs.get("gen_ai.agent.name")) or as_str(attrs.get("agent.name"))
         name = name or as_str(attrs.get("traceloop.entity.name"))
     return name or span.name or str(kind)
@@ -208,21 +213,28 @@ def _usage(attrs: dict[str, JSON]) -> TokenUsage:
     present = _TOKEN_KEYS.intersection(attrs)
     if not present:
         return _NO_USAGE  # most spans are not model calls
-    counts: dict[str, int] = {}
-    # The keys present, in the order _TOKENS lists them: the first count wins.
-    for key in sorted(present, key=_TOKEN_ORDER.__getitem__):
-        value = int_of(attrs.pop(key))
-        field = _TOKEN_FIELD[key]
-        if value is not None and field not in counts:
-            counts[field] = max(value, 0)
-    if counts:
-        for key in _TOTALS:
-            attrs.pop(key, None)
-        # Zero counts of kinds we do not keep (audio, say) are only noise on every call.
+    # Input, output, cached, reasoning: the first valid count of each wins,
+    # taking the keys present in the order _TOKENS lists them.
+    counts: list[int | None] = [None, None, None, None]
+    for key in sorted(present, key=_TOKEN_ORDER.__getitem__) if len(present) > 1 else present:
+        value = attrs.pop(key)
+        if type(value) is not int:  # int_of() is the same for an int: no call
+            value = int_of(value)
+        slot = _TOKEN_SLOT[key]
+        if value is not None and counts[slot] is None:
+            counts[slot] = value if value > 0 else 0
+    if counts == _NO_COUNTS:
+        return _NO_USAGE
+    for key in _TOTALS:
+        attrs.pop(key, None)
+    # Zero counts of kinds we do not keep (audio, say) are only noise on every call.
+    if 0 in attrs.values():
         for key in [k for k, v in attrs.items() if v == 0 and k.startswith(_TOKEN_DETAILS)]:
             del attrs[key]
-        return TokenUsage(**counts)
-    return _NO_USAGE
+    tokens_in, tokens_out, cached, reasoning = counts
+    return TokenUsage(
+        input=tokens_in or 0, output=tokens_out or 0, cached=cached or 0, reasoning=reasoning or 0
+    )
 
 
 def _cost(
@@ -268,7 +280,7 @@ def _payloads(span: SpanRecord, kind: StepKind, model: str | None) -> tuple[JSON
             step_out = out[0] if len(out) == 1 else {
                 "choices": [{"index": i, "message": m} for i, m in enumerate(out)]
             }  # fmt: skip
-    if kind is StepKind.TOOL:
+    if kind is _TOOL:
         if step_in is _NO_VALUE:
             step_in = _take_json(attrs, "gen_ai.tool.call.arguments")
         if step_out is _NO_VALUE:
