@@ -132,3 +132,61 @@ def test_redaction_can_be_turned_off(db_path: Any) -> None:
     (summary,) = store.list_sessions()
     assert store.get_step(summary.session.id, 1).attributes == {"password": "x"}
     store.close()
+
+
+def test_key_names_are_judged_the_same_every_time(recorded: SQLiteStore) -> None:
+    # The recorder remembers which attribute keys are harmless; a sensitive
+    # key next to remembered ones, in a key set seen before or not, is still
+    # masked on every step, and a harmless key is never masked.
+    shapes = [
+        {"note": "a"},
+        {"note": "b", "api_key": "k1"},
+        {"note": "c"},
+        {"note": "d", "api_key": "k2"},
+        {"api_key": "k3", "note": "e", "other": "f"},
+        {"note": "g", "other": "h"},
+    ]
+    with agentreel.session("s"):
+        for attributes in shapes:
+            with agentreel.step("tool", "t", attributes=dict(attributes)):
+                pass
+    agentreel.flush()
+    (summary,) = recorded.list_sessions()
+    got = [step.attributes for step in recorded.get_steps(summary.session.id)]
+    assert got == [{k: MASK if k == "api_key" else v for k, v in a.items()} for a in shapes]
+
+
+def test_long_key_names_do_not_send_harmless_values_to_the_walk(
+    recorded: SQLiteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A dotted name of 15 or more token characters trips the byte scan by
+    # itself; the values are then looked at alone. Harmless values are stored
+    # as they are, without the per-value walk; a secret beside them is still
+    # masked, in a top-level and in a nested value.
+    walked: list[Any] = []
+    real = Redactor.value
+
+    def spy(self: Redactor, value: Any) -> Any:
+        walked.append(value)
+        return real(self, value)
+
+    monkeypatch.setattr(Redactor, "value", spy)
+    key = SECRETS[0]
+    shapes: list[dict[str, Any]] = [
+        {"gen_ai.request.model": "gpt-4o-mini", "agentreel.replayed_step": 3},
+        {"gen_ai.request.model": "gpt-4o-mini", "note": f"key {key}"},
+        {"gen_ai.request.model": "m", "nested": {"deep": [f"x {key}"]}},
+    ]
+    with agentreel.session("s"):
+        for attributes in shapes:
+            with agentreel.step("tool", "t", attributes=attributes):
+                pass
+    agentreel.flush()
+    (summary,) = recorded.list_sessions()
+    got = [step.attributes for step in recorded.get_steps(summary.session.id)]
+    assert got == [
+        shapes[0],
+        {"gen_ai.request.model": "gpt-4o-mini", "note": f"key {MASK}"},
+        {"gen_ai.request.model": "m", "nested": {"deep": [f"x {MASK}"]}},
+    ]
+    assert len(walked) == 2  # the two steps holding a secret, not the harmless one

@@ -15,7 +15,7 @@ import psutil
 import pytest
 
 from agentreel.errors import SchemaTooNew, StoreError, StoreUnavailable
-from agentreel.model import Status
+from agentreel.model import Status, StepKind
 from agentreel.storage import SQLiteStore, WriteBatch
 from agentreel.storage._migrations import LATEST, MIGRATIONS, MIGRATIONS_TABLE
 
@@ -288,3 +288,26 @@ def test_status_is_stored_as_plain_text(db: Path, make: Factory) -> None:
     store.close()
     assert _query(db, "SELECT status FROM sessions") == [("ok",)]
     assert _query(db, "SELECT json_extract(attributes, '$.k') FROM steps") == [("v",)]
+
+
+def test_every_kind_and_status_is_stored_as_its_text(db: Path, make: Factory) -> None:
+    # Empty fields are bound as NaN, rows in chunks of many per statement:
+    # the file must hold plain text and NULLs, in chunks and single rows alike.
+    store = SQLiteStore(db)
+    sid = make.session_id()
+    pairs = [(kind, status) for kind in StepKind for status in Status] * 2
+    rows = [
+        make.row(sid, n, kind=kind, status=str(status), ended_at=None)
+        for n, (kind, status) in enumerate(pairs, 1)
+    ]
+    store.write(WriteBatch(steps=rows))
+    store.close()
+    stored = _query(
+        db,
+        "SELECT kind, status, typeof(kind), typeof(status), typeof(ended_at), typeof(model), "
+        "typeof(cost), typeof(parent_number) FROM steps ORDER BY number",
+    )
+    assert stored == [
+        (str(kind), str(status), "text", "text", "null", "null", "null", "null")
+        for kind, status in pairs
+    ]

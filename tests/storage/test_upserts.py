@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from agentreel.model import ErrorInfo, Status
+from agentreel.model import ErrorInfo, Status, StepRow
 from agentreel.storage import Store, WriteBatch
 
 from ._factories import T0, Factory
@@ -107,3 +107,32 @@ def test_session_upsert_within_a_batch_keeps_the_last(store: Store, make: Factor
     store.write(WriteBatch(sessions=[s, dataclasses.replace(s, name="second")]))
     assert store.get_session(s.id).name == "second"
     assert store.count_sessions() == 1
+
+
+def test_the_rule_holds_row_by_row_across_a_large_batch(store: Store, make: Factory) -> None:
+    # Large enough that a store may write it in chunks of many rows per
+    # statement (SQLite does): repeats of a step inside one chunk and across
+    # chunk boundaries must still be applied in batch order.
+    sid = make.session_id()
+    rows: list[StepRow] = []
+    expected: dict[int, StepRow] = {}
+    for n in range(1, 60):
+        start = make.row(sid, n, status="running", ended_at=None, attributes={"v": "start"})
+        end = start._replace(status="ok", ended_at=T0 + n, attributes={"v": "end"})
+        rows.append(start)
+        if n % 3 == 0:
+            rows += [end, start._replace(attributes={"v": "late"})]  # a late start loses
+            expected[n] = end
+        elif n % 3 == 1:
+            expected[n] = start  # never finished
+        else:
+            rows.append(end)
+            again = end._replace(status="error", attributes={"v": "again"})
+            rows.append(again)  # a later finished row wins
+            expected[n] = again
+    for pad in range(100, 140):  # moves the repeats to other chunk offsets
+        rows.insert(pad % len(rows), make.row(sid, pad))
+        expected[pad] = rows[pad % len(rows)]
+    store.write(WriteBatch(steps=rows))
+    got = {step.number: step.to_row() for step in store.get_steps(sid)}
+    assert got == expected

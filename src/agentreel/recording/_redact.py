@@ -62,6 +62,8 @@ TOKEN_CLASSES = _CLASSES = bytes(ord("a") if i in _TOKEN_CHARS else ord(" ") for
 TOKEN_RUN = _RUN = b"a" * 15
 #: The shortest text any pattern matches ("a://b:c@", a URL password).
 _MIN_LEN = 8
+#: Key names whose verdict a redactor remembers.
+_KNOWN_KEYS = 4096
 
 
 def _may_hold_secret(text: str) -> bool:
@@ -89,15 +91,28 @@ def _mask(match: re.Match[str]) -> str:
 class Redactor:
     """Replaces secrets in JSON-safe values; counts how many it replaced."""
 
-    __slots__ = ("count", "enabled", "extra_keys")
+    __slots__ = ("_known_keys", "count", "enabled", "extra_keys")
 
     def __init__(self, *, enabled: bool = True, extra_keys: tuple[str, ...] = ()) -> None:
         self.enabled = enabled
         self.extra_keys = frozenset(k.lower() for k in extra_keys)
         self.count = 0
+        # Key names repeat (the same attribute and payload keys, step after
+        # step), and searching one with _SENSITIVE_KEY costs about ten times a
+        # lookup here: a suspected step's eight attribute keys cost more than
+        # testing its strings.
+        self._known_keys: dict[str, bool] = {}
 
     def is_sensitive_key(self, key: str) -> bool:
-        return key.lower() in self.extra_keys or _SENSITIVE_KEY.search(key) is not None
+        known = self._known_keys
+        sensitive = known.get(key)
+        if sensitive is None:
+            if len(known) >= _KNOWN_KEYS:
+                known.clear()  # a cache: forgetting costs only the searches
+            sensitive = known[key] = (
+                key.lower() in self.extra_keys or _SENSITIVE_KEY.search(key) is not None
+            )
+        return sensitive
 
     def text(self, text: str) -> str:
         if len(text) < _MIN_LEN or not _may_hold_secret(text):

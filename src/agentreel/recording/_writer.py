@@ -60,7 +60,8 @@ class Writer:
         self._stats = stats
         self._redactor = redactor
         self._cost = cost
-        self._sensitive: dict[tuple[str, ...], bool] = {}
+        #: Attribute keys known not to name a credential.
+        self._safe_keys: set[Any] = set()
         self._queue: deque[Any] = deque()
         self._queue_size = queue_size
         self._batch_size = batch_size
@@ -270,20 +271,34 @@ class Writer:
             data = orjson.dumps(attrs, option=orjson.OPT_NON_STR_KEYS)
         if not redactor.enabled:
             return data
-        keys = tuple(attrs)
-        hidden = self._sensitive.get(keys)
-        if hidden is None:
-            if len(self._sensitive) > 4096:
-                self._sensitive.clear()
-            hidden = self._sensitive[keys] = any(
-                isinstance(k, str) and redactor.is_sensitive_key(k) for k in keys
-            )
+        # Steps repeat their key names: one set lookup per key answers for
+        # names seen before (cheaper than making and hashing a tuple of them).
+        # issuperset() iterates the dict in C, seeing it whole, like orjson.
+        safe = self._safe_keys
+        hidden = False
+        if not safe.issuperset(attrs):
+            if len(safe) > 4096:
+                safe.clear()  # a cache: forgetting costs only the key tests
+            for k in tuple(attrs):
+                if isinstance(k, str) and redactor.is_sensitive_key(k):
+                    hidden = True
+                else:
+                    safe.add(k)
         # may_hold_secret_bytes(), inlined: this line runs for every step.
         # ``64 in`` rather than ``b"@" in``: bytes.__contains__ first tries its
         # argument as an int, and for a bytes argument that costs a raised and
         # cleared TypeError, more than the search itself.
-        if not hidden and 64 not in data and data.translate(_CLASSES).find(_RUN) < 0:
-            return data
+        if not hidden and 64 not in data:
+            if data.translate(_CLASSES).find(_RUN) < 0:
+                return data
+            # Only values are ever masked, and a dotted key name such as
+            # "gen_ai.request.model" or "agentreel.replayed_step" is a run of
+            # 15 token characters by itself. Look again at the values alone,
+            # taken from the bytes being stored (not the live dict, which
+            # another thread may have changed since): far cheaper than the walk.
+            values = orjson.dumps(list(orjson.loads(data).values()))
+            if values.translate(_CLASSES).find(_RUN) < 0:
+                return data
         clean = redactor.value(orjson.loads(data))
         if redactor.count:
             self._stats.add("redacted", redactor.count)

@@ -172,3 +172,11 @@ def _as_text(data: bytes) -> str | None:
 
 def blob_from(text: str | None, data: bytes | None) -> bytes:
     return text.encode() if text is not None else bytes(data or b"")
+
+
+#: What a replay matches and serves by, for every step of a session in number
+#: order (see ``SqlReads.get_replay_rows``).
+SELECT_REPLAY_STEPS = _q(
+    "SELECT number, parent_number, kind, name, status <> 'running', attributes, "
+    "input_ref, output_ref, error FROM steps WHERE session_id = %s ORDER BY number"
+)

@@ -93,6 +93,21 @@ class SqlReads:
             self._highest_step(session_id)  # raises UnknownSession for an unknown id
         return rows
 
+    def get_replay_rows(self, session_id: str) -> list[Sequence[Any]]:
+        """What replay needs of every step of a session, in number order.
+
+        Each row is ``(number, parent_number, kind, name, ended, attributes,
+        input_ref, output_ref, error)``: ``ended`` is whether the status is
+        not running, the attributes are their stored JSON bytes and the error
+        its stored JSON text or None (see :meth:`get_step_rows`). Loading a
+        recording reads every step; the other columns, converted into Python
+        objects row by row, were about two thirds of the time reading took.
+        """
+        rows = self._all(self._sql.SELECT_REPLAY_STEPS, (session_id,))
+        if not rows:
+            self._highest_step(session_id)  # raises UnknownSession for an unknown id
+        return rows
+
     def get_step_parents(self, session_id: str) -> list[tuple[int, int | None]]:
         """``(number, parent_number)`` of every step of the session, in number order."""
         rows = self._all(self._sql.STEP_PARENTS, (session_id,))

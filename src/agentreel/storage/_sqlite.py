@@ -153,7 +153,16 @@ class SQLiteStore(SqlReads):
             # store-wide rule row by row, in batch order, which gives what
             # coalesce_steps() would, and the recorder never puts a step
             # in a batch twice, so coalescing would only cost time.
-            conn.executemany(_sql.UPSERT_STEP, _sql.step_params(steps, keys))
+            values = _sql.step_values(steps, keys)
+            done, left = 0, len(values)
+            for rows, sql in _sql.UPSERT_STEPS:
+                width = rows * _sql.STEP_WIDTH
+                count = left // width
+                if count:
+                    stop = done + count * width
+                    chunks = (values[i : i + width] for i in range(done, stop, width))
+                    conn.executemany(sql, chunks)
+                    done, left = stop, left - count * width
         if blobs:
             conn.executemany(_sql.INSERT_BLOB, blobs.items())
 
