@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 from typing import Any
 
 import pytest
@@ -55,3 +57,26 @@ def test_a_list_item_shaped_like_a_marker_is_chained_as_a_literal() -> None:
     first = reused.encode(request)
     assert reused.encode(request).root == first.root == PayloadEncoder().root_of(request)
     assert b'{"@lit":{"@blob":"not a digest"}}' in first.blobs.values()
+
+
+def test_an_encoder_finds_the_hashes_another_encoder_computed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A replay digests a request to match it, then the recorder's writer
+    # encodes the same request with an encoder of its own: it must not hash
+    # the conversation's items and links again.
+    fresh = uuid.uuid4().hex  # items no earlier test can have taught the memory
+    messages = [{"role": "user", "content": f"{fresh} turn {i}"} for i in range(5)]
+    request = {"model": "m", "messages": [SYSTEM, *messages]}
+    root = PayloadEncoder().root_of(request)
+    hashed: list[bytes] = []
+
+    def counting(data: bytes) -> Any:
+        hashed.append(data)
+        return hashlib.sha256(data)
+
+    monkeypatch.setattr(_blobs, "_sha256", counting)
+    encoded = PayloadEncoder().encode(request)
+    assert encoded.root == root
+    assert hashed == []
+    assert decode_payload(root, lambda digests: encoded.blobs) == request

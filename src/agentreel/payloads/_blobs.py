@@ -72,26 +72,66 @@ class EncodedPayload:
     blobs: dict[str, bytes]
 
 
+class _Memo:
+    """What hashing chained items taught: item digests and chain links.
+
+    Both are functions of bytes alone, the same for every encoder, so one
+    memory serves the whole process: a replay digests each live request to
+    match it, and the recorder's writer then encodes the same request to
+    store it, finding every digest and link already computed. Dict reads and
+    writes are atomic under the GIL; a clear racing another thread's loop
+    only makes that loop compute a few hashes again.
+    """
+
+    __slots__ = ("item_bytes", "items", "links")
+
+    def __init__(self) -> None:
+        #: An item's bytes -> its digest, as hex and raw.
+        self.items: dict[bytes, tuple[str, bytes]] = {}
+        #: Bytes of the items in ``items``.
+        self.item_bytes = 0
+        #: (rolling hash so far, next item's raw digest) -> the rolling hash after it.
+        self.links: dict[tuple[bytes, bytes], bytes] = {}
+
+    def bound(self) -> None:
+        """Start afresh if full: checked before each value, so that one
+        value's work is all the memory ever holds beyond its bounds."""
+        if len(self.links) >= _MAX_LINKS or self.item_bytes >= _MAX_ITEM_BYTES:
+            self.clear()
+
+    def clear(self) -> None:
+        self.items.clear()
+        self.links.clear()
+        self.item_bytes = 0
+
+
+_MEMO = _Memo()
+
+
 class PayloadEncoder:
     """Encodes JSON-safe values into blobs, remembering chain nodes it wrote.
 
     ``known`` holds the names (as raw hashes) of chain nodes already stored;
     the encoder links new chains onto the longest known prefix. It is bounded
     by ``max_known`` and simply forgets (losing some sharing, never
-    correctness) when full.
+    correctness) when full. Which items and links hash to what is remembered
+    once for every encoder of the process (see ``_Memo``).
     """
 
     def __init__(self, max_known: int = 100_000) -> None:
         #: Raw rolling hashes of chain nodes already stored.
         self._known: MutableMapping[bytes, bool] = {}
         self._max_known = max_known
-        #: An item's bytes -> its digest, as hex and raw.
-        self._items: dict[bytes, tuple[str, bytes]] = {}
-        self._item_bytes = 0
-        #: (rolling hash so far, next item's raw digest) -> the rolling hash after it.
-        self._links: dict[tuple[bytes, bytes], bytes] = {}
+        self._memo = _MEMO
+        self._items = _MEMO.items
+        self._links = _MEMO.links
+
+    @property
+    def _item_bytes(self) -> int:
+        return self._memo.item_bytes
 
     def encode(self, value: Any) -> EncodedPayload:
+        self._memo.bound()
         data = _plain(value)
         if data is not None:
             root = digest_of(data)
@@ -110,7 +150,10 @@ class PayloadEncoder:
         so this neither reads nor updates that memory (replay uses it to match
         a live request against the recorded ``input_ref``).
         """
-        data = _plain(value)
+        self._memo.bound()
+        # A request with a list of objects at the top (a conversation) is
+        # never its own blob: skip dumping it whole only to find that out.
+        data = None if _has_object_list(value) else _plain(value)
         if data is None:
             data = dump_blob(self._encode(value, None, chain=True))
         return digest_of(data)
@@ -137,10 +180,8 @@ class PayloadEncoder:
         # another lookup instead of a second one. Rolling hashes stay raw
         # bytes: only the chain's own name is written out as hex.
         memo, links = self._items, self._links
-        if len(links) >= _MAX_LINKS or self._item_bytes >= _MAX_ITEM_BYTES:
-            memo.clear()
-            links.clear()
-            self._item_bytes = 0
+        if blobs is None:
+            return self._rolling(items).hex()
         digests: list[str] = []
         rolling: list[bytes] = []
         h = _CHAIN_SEED
@@ -155,7 +196,7 @@ class PayloadEncoder:
             if known is None:
                 raw = _sha256(data).digest()
                 known = memo[data] = (raw.hex(), raw)
-                self._item_bytes += len(data)
+                self._memo.item_bytes += len(data)
             d, raw = known
             after = links.get((h, raw))
             if after is None:
@@ -180,6 +221,38 @@ class PayloadEncoder:
             self._known.clear()
         self._known[h] = True
         return full
+
+    def _rolling(self, items: list[Any]) -> bytes:
+        """The rolling hash over ``items``: :meth:`_chain`'s loop with nothing
+        kept but the hash (a replay digests every live request this way)."""
+        memo, links = self._items, self._links
+        h = _CHAIN_SEED
+        for item in items:
+            data = _dumps(item, option=_BLOB_OPTION)
+            if data.find(_MARKER_BYTES) >= 0:
+                data = dump_blob(self._encode(item, None, chain=False))
+            known = memo.get(data)
+            if known is None:
+                raw = _sha256(data).digest()
+                known = memo[data] = (raw.hex(), raw)
+                self._memo.item_bytes += len(data)
+            raw = known[1]
+            after = links.get((h, raw))
+            if after is None:
+                after = links[h, raw] = _sha256(h + raw).digest()
+            h = after
+        return h
+
+
+def _has_object_list(value: Any) -> bool:
+    """Whether ``value`` is a dict with a non-empty list of objects among its values."""
+    if type(value) is not dict:
+        return False
+    # A loop, not any() over a generator: this runs for every live request.
+    for v in value.values():  # noqa: SIM110
+        if type(v) is list and v and type(v[0]) is dict:
+            return True
+    return False
 
 
 def _plain(value: Any) -> bytes | None:

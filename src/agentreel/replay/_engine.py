@@ -65,6 +65,9 @@ class _State:
     cursor: int = 0
     #: The step's values stopped matching; it draws live values from now on.
     values_live: bool = False
+    #: Answered from the recording: its code never ran, so nothing (no child
+    #: step, no drawn value) can ask about it once it has ended.
+    served: bool = False
 
 
 class Replayer:
@@ -130,7 +133,9 @@ class Replayer:
             passthrough.reset(token)
 
     def _started(self, step: StepHandle) -> Answer | None:
-        self._adopt(step.session)
+        session = step.session
+        if session is not None and session.id not in self._sessions:
+            self._adopt(session)
         parent = step.parent
         pstate = self._states.get(parent) if parent is not None else None
         kind = step.kind
@@ -155,14 +160,20 @@ class Replayer:
             return None
         if rs.number == self.fork_at:
             return self._fork(step, rs)
-        self._states[step] = _State(rs, live=False)
+        self._states[step] = _State(rs, live=False, served=True)
         self.served += 1
         decided = self._decided(step, rs)
         answer = self._answer(step, rs)
         return decided if decided is not None and decided.exception is not None else answer
 
     def step_finished(self, step: StepHandle) -> None:
-        """Nothing to do: what a step ends with is the recorder's business."""
+        """Forget a served step: keeping every step's handle (its input and
+        output among them) until the run ends made a long replay's memory, and
+        the garbage collector's work, grow with every call."""
+        state = self._states.get(step)
+        if state is not None and state.served:
+            with self._lock:
+                self._states.pop(step, None)
 
     # -- the value source protocol (agentreel.determinism) ------------------------
 
@@ -215,6 +226,8 @@ class Replayer:
         """
         step.replayed = True
         recorded = rs.attributes
+        if not recorded:
+            return None  # most steps: no attributes, so no decision
         decision = recorded.get(DECISION)
         if decision is None:
             return None
@@ -249,7 +262,7 @@ class Replayer:
                 f"{self.recording.session.id[:12]}"
             )
             return Answer(exception=rebuild(error, note))
-        if rs.masked_output:
+        if rs.payloads.masks and rs.masked_output:
             self._masked(step, rs)
         return Answer(output=rs.fresh_output())
 
@@ -313,10 +326,8 @@ class Replayer:
             self.served += 1
         return answer
 
-    def _adopt(self, session: SessionHandle | None) -> None:
-        """Mark a session the replayed run records into (once per session)."""
-        if session is None or session.id in self._sessions:
-            return
+    def _adopt(self, session: SessionHandle) -> None:
+        """Mark a session the replayed run records into (the caller checks it is new)."""
         self._sessions.add(session.id)
         if session is self._own and self._submit is not None:
             self._submit(session)

@@ -8,7 +8,6 @@ answers are left. The caller holds the lock.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from itertools import islice
 
 from agentreel.diff import diff_values, normalise
 from agentreel.payloads import PayloadEncoder
@@ -55,8 +54,11 @@ class Matcher:
         live = step.input
         live_ref = None if live is None else self._encoder.root_of(live)
         # The same bytes first: calls started in another order than recorded
-        # (threads, asyncio) then still need no recorded input decoded.
-        chosen = next((rs for rs in self._open(pool, start) if rs.input_ref == live_ref), None)
+        # (threads, asyncio) then still need no recorded input decoded. Most
+        # often it is the first unused step (a program replayed in order).
+        chosen = pool[start] if start < len(pool) else None
+        if chosen is None or chosen.input_ref != live_ref or not chosen.finished:
+            chosen = next((rs for rs in self._open(pool, start) if rs.input_ref == live_ref), None)
         if chosen is None:
             live_digest = request_digest_of(step.kind, step.name, normalise(live))
             chosen = next(
@@ -95,7 +97,14 @@ class Matcher:
     def _open(self, pool: tuple[RecordedStep, ...], start: int) -> Iterator[RecordedStep]:
         """The finished, unused steps of ``pool`` from ``start`` on, in order."""
         consumed = self.consumed
-        return (rs for rs in islice(pool, start, None) if rs.number not in consumed and rs.finished)
+        # Indexed, not islice(pool, start, None): islice steps through the
+        # first ``start`` items on every call, which made a long session's
+        # matching quadratic.
+        return (
+            rs
+            for i in range(start, len(pool))
+            if (rs := pool[i]).number not in consumed and rs.finished
+        )
 
     def _asked(self, rs: RecordedStep) -> str | None:
         """The digest of what the program asked at ``rs``, when a hook replaced it.
@@ -128,7 +137,8 @@ class Matcher:
         if live is not None and len(pool) - start > 1:
             live_ref = self._encoder.root_of(live)
             if chosen.input_ref != live_ref:
-                for rs in islice(pool, start + 1, None):
+                for i in range(start + 1, len(pool)):
+                    rs = pool[i]
                     if rs.number not in consumed and rs.input_ref == live_ref:
                         chosen = rs
                         break

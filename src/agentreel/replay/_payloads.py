@@ -24,7 +24,7 @@ import orjson
 
 from agentreel.diff import REDACTED, normalise
 from agentreel.errors import AgentreelError, MissingPayload, StoreError
-from agentreel.model import JSON
+from agentreel.model import JSON, Step
 from agentreel.payloads import decode_payload
 from agentreel.reelfile._payloads import reachable
 from agentreel.storage import Store
@@ -121,6 +121,10 @@ class Payloads:
                     f"{step.label()} refers to {which} payload {exc.digest[:16]}, "
                     "which is not in the store",
                 ) from exc
+
+    def step(self, number: int) -> Step:
+        """Step ``number`` of the session, as the store has it."""
+        return self._store.get_step(self._session_id, number)
 
     def value(self, ref: str | None) -> JSON:
         """The payload, decoded once and shared: only for reading."""

@@ -5,21 +5,23 @@ a session with a gap in its step numbers or an answer missing from the store
 is refused before the program runs, not halfway through it. What matching
 does not need waits until something asks: payloads are decoded when first
 read, a replay reads input payloads when first needed, and a step's full
-:class:`~agentreel.model.Step` is built from the store's row only for the
-few steps looked at closely (an error to rebuild, a fork, the CLI).
+:class:`~agentreel.model.Step` is built (from the store's row, or for a
+replay, which reads only the columns it needs, from the store) only for the
+few steps looked at closely.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 from agentreel.determinism import VALUES_ATTRIBUTE
 from agentreel.model import JSON, ErrorInfo, Session, Status, Step
 from agentreel.storage import Store
 from agentreel.storage._rows import STEP_COLUMNS, step_from
-from agentreel.storage._rules import load_json
+from agentreel.storage._rules import load_error, load_json
 
 from ._digest import masked_paths
 from ._errors import IncompleteRecording
@@ -39,12 +41,16 @@ _NUMBER, _PARENT, _KIND, _NAME = (_COLUMN[c] for c in ("number", "parent_number"
 _STATUS, _ATTRIBUTES, _ERROR = _COLUMN["status"], _COLUMN["attributes"], _COLUMN["error"]
 _INPUT, _OUTPUT = _COLUMN["input_ref"], _COLUMN["output_ref"]
 _RUNNING = str(Status.RUNNING)
+#: Most steps have no attributes: they share one empty mapping, never written to.
+_NO_ATTRIBUTES: Mapping[str, JSON] = MappingProxyType({})
+_NO_ATTRIBUTES_JSON = b"{}"
 
 
 class RecordedStep:
     """One recorded step: what matching reads, with the rest built when first asked for."""
 
     __slots__ = (
+        "_error",
         "_row",
         "_step",
         "attributes",
@@ -74,46 +80,50 @@ class RecordedStep:
     payloads: Payloads
 
     def __init__(self, step: Step, payloads: Payloads) -> None:
-        self._fill(step.number, str(step.kind), step.name, step.parent_number)
+        self.number, self.kind, self.name = step.number, str(step.kind), step.name
+        self.parent = step.parent_number
         self.finished = step.status is not Status.RUNNING
         self.input_ref, self.output_ref = step.input_ref, step.output_ref
-        self._with(step.attributes, payloads)
+        self.attributes = step.attributes
+        self.values = _values(step.attributes)
+        self.payloads = payloads
         self._step: Step | None = step
         self._row: Sequence[Any] = ()
+        self._error: str | bytes | None = None
 
     @classmethod
     def from_row(cls, row: Sequence[Any], payloads: Payloads) -> RecordedStep:
         """The step of a store row (``Store.get_step_rows``), its ``Step`` not built yet."""
         rs = cls.__new__(cls)
-        rs._fill(row[_NUMBER], row[_KIND], row[_NAME], row[_PARENT])
+        rs.number, rs.kind, rs.name, rs.parent = row[_NUMBER], row[_KIND], row[_NAME], row[_PARENT]
         rs.finished = row[_STATUS] != _RUNNING
         rs.input_ref, rs.output_ref = row[_INPUT], row[_OUTPUT]
-        rs._with(load_json(row[_ATTRIBUTES]), payloads)
+        rs.attributes = attributes = _attributes(row[_ATTRIBUTES])
+        rs.values = _values(attributes)
+        rs.payloads = payloads
         rs._step = None
         rs._row = row
+        rs._error = row[_ERROR]
         return rs
-
-    def _fill(self, number: int, kind: str, name: str, parent: int | None) -> None:
-        self.number, self.kind, self.name, self.parent = number, kind, name, parent
-
-    def _with(self, attributes: Mapping[str, JSON], payloads: Payloads) -> None:
-        self.attributes = attributes
-        self.values = _values(attributes.get(VALUES_ATTRIBUTE)) if attributes else ()
-        self.payloads = payloads
 
     @property
     def step(self) -> Step:
         """The recorded step, as ``Store.get_step`` gives it."""
         step = self._step
         if step is None:
-            step = self._step = step_from(self._row)
+            # Loaded from the replay's narrow rows (no row kept): the store
+            # has the rest, and is open while such a recording is used.
+            row = self._row
+            step = step_from(row) if row else self.payloads.step(self.number)
+            self._step = step
         return step
 
     @property
     def error(self) -> ErrorInfo | None:
-        if self._step is None and self._row[_ERROR] is None:
-            return None
-        return self.step.error
+        if self._step is not None:
+            return self._step.error
+        error = self._error
+        return None if error is None else load_error(error)
 
     @property
     def servable(self) -> bool:
@@ -208,27 +218,77 @@ def load_recording(store: Store, session_id: str, *, read_inputs: bool = True) -
     full_id = store.resolve_session_id(session_id)
     session = store.get_session(full_id)
     payloads = Payloads(store, full_id)
-    steps = _in_order(full_id, _read_steps(store, full_id, payloads))
+    steps = _in_order(full_id, _read_steps(store, full_id, payloads, narrow=not read_inputs))
     payloads.read_outputs(steps)
     if read_inputs:
         payloads.read_inputs()
+    # One pass for the three indexes: they are built for every step loaded.
+    by_number: dict[int, RecordedStep] = {}
+    groups: dict[Position, list[RecordedStep]] = {}
+    servable: list[int] = []
+    served = SERVED_KINDS
+    for rs in steps:
+        number, kind = rs.number, rs.kind
+        by_number[number] = rs
+        key = (rs.parent, kind, rs.name)
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [rs]
+        else:
+            group.append(rs)
+        if kind in served:
+            servable.append(number)
     return Recording(
         session=session,
-        steps={rs.number: rs for rs in steps},
-        positions=_group(steps, lambda rs: (rs.parent, rs.kind, rs.name)),
-        servable=tuple(rs.number for rs in steps if rs.kind in SERVED_KINDS),
+        steps=by_number,
+        positions={k: tuple(v) for k, v in groups.items()},
+        servable=tuple(servable),
         payloads=payloads,
     )
 
 
-def _read_steps(store: Store, session_id: str, payloads: Payloads) -> list[RecordedStep]:
+def _read_steps(
+    store: Store, session_id: str, payloads: Payloads, *, narrow: bool
+) -> list[RecordedStep]:
     # The SQL stores give their rows as they are: building a Step (a frozen
     # dataclass of 19 fields) for each was a third of loading a recording.
-    rows = getattr(store, "get_step_rows", None)
-    if rows is not None:
+    # A replay that keeps the store open reads only the columns matching
+    # and serving use (``get_replay_rows``) and asks the store for the rest
+    # of a step if anything wants it.
+    if narrow:
+        rows = getattr(store, "get_replay_rows", None)
+        if rows is not None:
+            return _from_replay_rows(rows(session_id), payloads)
+    full = getattr(store, "get_step_rows", None)
+    if full is not None:
         from_row = RecordedStep.from_row
-        return [from_row(row, payloads) for row in rows(session_id)]
+        return [from_row(row, payloads) for row in full(session_id)]
     return [RecordedStep(step, payloads) for step in store.get_steps(session_id)]
+
+
+def _from_replay_rows(rows: Iterable[Sequence[Any]], payloads: Payloads) -> list[RecordedStep]:
+    """Steps of ``get_replay_rows`` rows, built in one loop: a constructor
+    call per row would add a Python frame per recorded step."""
+    new = RecordedStep.__new__
+    cls = RecordedStep
+    out: list[RecordedStep] = []
+    append = out.append
+    for number, parent, kind, name, ended, attrs, input_ref, output_ref, error in rows:
+        rs = new(cls)
+        rs.number, rs.kind, rs.name, rs.parent = number, kind, name, parent
+        rs.finished = ended != 0  # SQLite gives 1 or 0, PostgreSQL True or False
+        rs.input_ref, rs.output_ref = input_ref, output_ref
+        if attrs == _NO_ATTRIBUTES_JSON:
+            rs.attributes, rs.values = _NO_ATTRIBUTES, ()
+        else:
+            rs.attributes = attributes = load_json(attrs)
+            rs.values = _values(attributes)
+        rs.payloads = payloads
+        rs._step = None
+        rs._row = ()
+        rs._error = error
+        append(rs)
+    return out
 
 
 def _in_order(session_id: str, steps: list[RecordedStep]) -> list[RecordedStep]:
@@ -250,7 +310,12 @@ def _in_order(session_id: str, steps: list[RecordedStep]) -> list[RecordedStep]:
     )
 
 
-def _values(raw: JSON) -> tuple[tuple[str, JSON], ...]:
+def _attributes(data: bytes | str) -> Mapping[str, JSON]:
+    return _NO_ATTRIBUTES if data == _NO_ATTRIBUTES_JSON else load_json(data)
+
+
+def _values(attributes: Mapping[str, JSON]) -> tuple[tuple[str, JSON], ...]:
+    raw = attributes.get(VALUES_ATTRIBUTE) if attributes else None
     if not isinstance(raw, list):
         return ()
     return tuple(
