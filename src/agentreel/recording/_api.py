@@ -80,7 +80,9 @@ def step(
     rec = STATE.recorder
     if rec is None:
         return NOOP_STEP
-    return StepHandle(rec, _kind(kind), name, input, attributes, model)
+    if type(kind) is not str or kind not in _KINDS:  # _kind()'s fast case, inlined
+        kind = _kind(kind)
+    return StepHandle(rec, kind, name, input, attributes, model)
 
 
 def event(name: str, **attributes: Any) -> None:
@@ -104,10 +106,12 @@ def _input_builder(fn: Callable[..., Any]) -> Callable[[tuple[Any, ...], dict[st
     simple = all(p.kind is not p.VAR_POSITIONAL for p in params)
     # A method's receiver is not an input worth recording (and is often huge).
     skip = 1 if positional and positional[0] in ("self", "cls") else 0
+    names = tuple(positional[skip:])
+    most = len(positional) if simple else -1  # -1: always bind (a *args parameter)
 
     def build(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        if simple and len(args) <= len(positional):
-            values = dict(zip(positional[skip:], args[skip:], strict=False))
+        if len(args) <= most:
+            values = dict(zip(names, args[skip:] if skip else args, strict=False))
             if kwargs:
                 values.update(kwargs)
             return values

@@ -30,6 +30,9 @@ current_session_var: contextvars.ContextVar[SessionHandle | None] = contextvars.
 step_marks_var: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
     "agentreel_step_marks", default=None
 )
+#: False until ``agentreel.executing`` is first used: until then no step
+#: needs to read ``step_marks_var``, and every step start skips it.
+marks_used = False
 
 
 def current_step() -> StepHandle | None:

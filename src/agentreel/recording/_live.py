@@ -22,6 +22,7 @@ from agentreel.errors import AgentreelError
 from agentreel.model import JSON, ErrorInfo, ForkRef, Status, StepKind
 from agentreel.payloads import jsonable
 
+from . import _context
 from ._context import current_session_var, current_step_var, step_marks_var
 from ._intercept import Answer, Interceptor
 
@@ -35,6 +36,16 @@ _RUNNING = Status.RUNNING
 _OK = Status.OK
 _ERROR = Status.ERROR
 _time_ns = time.time_ns
+# The contextvar methods, bound once. CPython 3.11 compiles ``name.method()``
+# for an imported ``name`` as an attribute load plus a call, which builds and
+# frees a bound-method object on every call; these calls run for every step.
+_get_step = current_step_var.get
+_set_step = current_step_var.set
+_reset_step = current_step_var.reset
+_get_session = current_session_var.get
+_get_marks = step_marks_var.get
+_set_session = current_session_var.set
+_reset_session = current_session_var.reset
 MAX_TRACEBACK = 20_000
 _NO_SPAN = "0" * 16  # OpenTelemetry forbids the all-zero span id
 
@@ -49,8 +60,14 @@ _BATCH = 512
 
 
 def _span_batch() -> Iterator[str]:
-    hexed = _ids.getrandbits(64 * _BATCH).to_bytes(8 * _BATCH, "little").hex()
-    return iter([s for i in range(0, len(hexed), 16) if (s := hexed[i : i + 16]) != _NO_SPAN])
+    # hex() with a separator every 8 bytes, then split(" "): the ids are cut in
+    # C, several times faster than slicing them in a Python loop (and split()
+    # without an argument would test every character for whitespace).
+    hexed = _ids.getrandbits(64 * _BATCH).to_bytes(8 * _BATCH, "little").hex(" ", 8)
+    ids = hexed.split(" ")
+    if _NO_SPAN in ids:
+        ids = [s for s in ids if s != _NO_SPAN]
+    return iter(ids)
 
 
 # Span ids are drawn ready-formatted from a pool of random ones: taking one is
@@ -173,7 +190,7 @@ class SessionHandle:
     def __enter__(self) -> SessionHandle:
         self.started_at = time.time_ns()
         self._rec.join_host_trace(self)
-        self._token = current_session_var.set(self)
+        self._token = _set_session(self)
         self._rec.submit(self)
         hooks = self._rec.hooks
         if hooks is not None and hooks.active:
@@ -191,7 +208,7 @@ class SessionHandle:
             self.error = error_info(exc)
         if self._token is not None:
             try:
-                current_session_var.reset(self._token)
+                _reset_session(self._token)
             except ValueError:  # exited in another context than entered; nothing to restore
                 pass
             self._token = None
@@ -248,6 +265,36 @@ class StepHandle:
         "tokens_reasoning",
     )
 
+    _rec: Recorder
+    kind: str
+    name: str
+    input: JSON
+    output: JSON
+    attributes: dict[str, Any]
+    model: str | None
+    tokens_in: int
+    tokens_out: int
+    tokens_cached: int
+    tokens_reasoning: int
+    cost: float | None
+    error: ErrorInfo | None
+    status: Status
+    started_at: int
+    ended_at: int | None
+    number: int
+    _span: str
+    _queued: bool
+    parent: StepHandle | None
+    session: SessionHandle | None
+    _token: Token[StepHandle | None] | None
+    _input_ref: str | None
+    _output_ref: str | None
+    #: Set when an interceptor (replay) answered the step instead of its code.
+    answer: Answer | None
+    #: Set by replay when the step matched a recorded one: hooks do not
+    #: decide it again (the recording holds what was decided).
+    replayed: bool
+
     def __init__(
         self,
         rec: Recorder,
@@ -261,52 +308,40 @@ class StepHandle:
         self.kind = kind
         self.name = name
         self.input = None if input is None or not rec.capture_io else jsonable(input)
-        self.output: JSON = None
+        self.output = None
         # A shallow copy; values are made JSON-safe by the writer, off this path.
-        self.attributes: dict[str, Any] = dict(attributes) if attributes else {}
+        self.attributes = dict(attributes) if attributes else {}
         self.model = model
         self.tokens_in = self.tokens_out = self.tokens_cached = self.tokens_reasoning = 0
-        self.cost: float | None = None
-        self.error: ErrorInfo | None = None
+        self.cost = self.error = self.ended_at = self.parent = self.session = self._token = None
+        self._input_ref = self._output_ref = self.answer = None
         self.status = _RUNNING
-        self.ended_at: int | None = None
-        self.number = 0
+        self.number = self.started_at = 0
         self._span = ""
-        self._queued = False
-        self.started_at = 0
-        self.parent: StepHandle | None = None
-        self.session: SessionHandle | None = None
-        self._token: Token[StepHandle | None] | None = None
-        self._input_ref: str | None = None
-        self._output_ref: str | None = None
-        #: Set when an interceptor (replay) answered the step instead of its code.
-        self.answer: Answer | None = None
-        #: Set by replay when the step matched a recorded one: hooks do not
-        #: decide it again (the recording holds what was decided).
-        self.replayed = False
+        self._queued = self.replayed = False
 
     # -- what user code may call while the step runs -------------------------
 
     def set_input(self, value: Any) -> None:
-        if self.status is Status.RUNNING and self._rec.capture_io:
+        if self.status is _RUNNING and self._rec.capture_io:
             self.input = jsonable(value)
             self._input_ref = None
 
     def set_output(self, value: Any) -> None:
-        if self.status is Status.RUNNING and self._rec.capture_io:
+        if self.status is _RUNNING and self._rec.capture_io:
             self.output = jsonable(value)
 
     def set_attribute(self, key: str, value: Any) -> None:
-        if self.status is Status.RUNNING:
+        if self.status is _RUNNING:
             self.attributes[str(key)] = value
 
     def set_attributes(self, attributes: Mapping[str, Any]) -> None:
-        if self.status is Status.RUNNING:
+        if self.status is _RUNNING:
             for k, v in attributes.items():
                 self.attributes[str(k)] = v
 
     def set_model(self, model: str | None) -> None:
-        if self.status is Status.RUNNING:
+        if self.status is _RUNNING:
             self.model = model
 
     def record_usage(
@@ -322,7 +357,7 @@ class StepHandle:
 
         Without ``cost`` the cost is computed from the model and the price table.
         """
-        if self.status is not Status.RUNNING:
+        if self.status is not _RUNNING:
             return
         self.tokens_in += int(input or 0)
         self.tokens_out += int(output or 0)
@@ -333,38 +368,68 @@ class StepHandle:
 
     def fail(self, exc: BaseException) -> None:
         """Mark the step failed with ``exc`` without raising it."""
-        if self.status is Status.RUNNING:
+        if self.status is _RUNNING:
             self.error = error_info(exc)
 
     # -- lifecycle -----------------------------------------------------------
 
     def start(self) -> StepHandle:
-        parent = current_step_var.get()
-        session = parent.session if parent is not None else current_session_var.get()
+        """Start the step without entering a ``with`` block (decorators, events).
+
+        Unlike ``with``, an answer that carries an exception is left on
+        ``self.answer`` for the caller to serve, not raised here.
+        """
+        return self.__enter__(False)
+
+    def __enter__(self, _with: bool = True) -> StepHandle:
+        # The one method every recorded step runs at its start (start() too):
+        # plain statements only, and what replay and hooks need behind one
+        # flag, so a recorder with neither pays for neither.
+        parent = _get_step()
+        session = parent.session if parent is not None else _get_session()
         if session is None or session.status is not _RUNNING:
             session = self._rec.implicit_session(self.name)
-        self.parent = parent if parent is not None and parent.session is session else None
+            parent = None  # a step of a finished session does not parent this one
+        self.parent = parent
         self.session = session
-        marks = step_marks_var.get()
-        if marks is not None:  # inside agentreel.executing(): the plan step carried out
-            attributes = self.attributes
-            for key, value in marks.items():
-                attributes.setdefault(key, value)
+        if _context.marks_used:  # skips a contextvar read until executing() is first used
+            marks = _get_marks()
+            if marks is not None:  # inside agentreel.executing(): the plan step carried out
+                attributes = self.attributes
+                for key, value in marks.items():
+                    attributes.setdefault(key, value)
         # itertools.count and a list iterator advance atomically under the GIL,
         # so concurrent threads get distinct numbers and span ids without a lock.
         self.number = next(session._counter)
-        rec = self._rec
         self._span = next(_span_ids, "") or new_span_id()
         self.started_at = _time_ns()
-        self._token = current_step_var.set(self)
+        self._token = _set_step(self)
         self._queued = True
+        rec = self._rec
         rec.submit(self)
+        if rec.watched:
+            self._watch_start(rec, _with)
+        return self
+
+    def _watch_start(self, rec: Recorder, with_block: bool) -> None:
+        """Let replay, then the hooks, see the step start (and perhaps answer it)."""
         if rec.interceptor is not None:
             self._intercept(rec.interceptor)
         hooks = rec.hooks
         if hooks is not None and hooks.active:
             self._intercept(hooks)
-        return self
+        answer = self.answer
+        if (
+            with_block
+            and answer is not None
+            and answer.exception is not None
+            and self.status is _RUNNING
+            and answer.source.startswith("hook:")
+        ):
+            # A with-block cannot be skipped, so a hook's veto is raised where
+            # the block would have started.
+            self.__exit__(type(answer.exception), answer.exception, None)
+            raise answer.exception
 
     def _intercept(self, interceptor: Interceptor) -> None:
         try:
@@ -380,21 +445,6 @@ class StepHandle:
         if answer is not None:
             self.answer = answer
             self.attributes["agentreel.answered_by"] = answer.source
-
-    def __enter__(self) -> StepHandle:
-        self.start()
-        answer = self.answer
-        if (
-            answer is not None
-            and answer.exception is not None
-            and self.status is _RUNNING
-            and answer.source.startswith("hook:")
-        ):
-            # A with-block cannot be skipped, so a hook's veto is raised where
-            # the block would have started.
-            self.__exit__(type(answer.exception), answer.exception, None)
-            raise answer.exception
-        return self
 
     def finish(self, exc: BaseException | None = None, *, at: int | None = None) -> None:
         """End the step (with ``exc`` if it failed); ``at`` fixes the end time."""
@@ -417,13 +467,14 @@ class StepHandle:
         token = self._token
         if token is not None:
             try:
-                current_step_var.reset(token)
+                _reset_step(token)
             except ValueError:  # finished in another context than started
                 pass
             self._token = None
         # status is assigned last: the writer treats a finished status as "all
         # fields final", so everything above must already be in place.
-        self.status = _ERROR if self.error is not None else _OK
+        self.status = _OK if self.error is None else _ERROR
+        rec = self._rec
         # Submit again only if the writer has already taken the start off the
         # queue. The writer clears _queued *before* it reads the status, and
         # the status was set above, so either the writer still has this handle
@@ -431,8 +482,16 @@ class StepHandle:
         # it once more; the final state cannot be missed.
         if not self._queued:
             self._queued = True
-            self._rec.submit(self)
-        rec = self._rec
+            rec.submit(self)
+        if rec.watched:
+            self._watch_finish(rec)
+        if self.parent is None:
+            session = self.session
+            if session is not None and session._implicit:
+                session.__exit__(exc_type, exc, None)
+
+    def _watch_finish(self, rec: Recorder) -> None:
+        """Let replay, then the hooks, see the step end."""
         interceptor = rec.interceptor
         if interceptor is not None:
             try:
@@ -445,12 +504,9 @@ class StepHandle:
                 hooks.step_finished(self)
             except Exception as err:
                 rec.stats.loss("hook_errors", detail=f"a hook failed: {err!r}")
-        session = self.session
-        if session is not None and session._implicit and self.parent is None:
-            session.__exit__(exc_type, exc, None)
 
     async def __aenter__(self) -> StepHandle:
-        return self.start()
+        return self.__enter__(False)
 
     async def __aexit__(
         self,

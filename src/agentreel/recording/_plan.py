@@ -27,6 +27,7 @@ from typing import Any, ParamSpec, TypeVar, overload
 from agentreel.errors import AgentreelError
 from agentreel.model import InvalidPlan, Plan, PlanStep, StepKind
 
+from . import _context
 from ._api import _StepDecorator
 from ._context import current_session, step_marks_var
 from ._live import StepHandle
@@ -202,6 +203,7 @@ def executing(step: str | PlanStep) -> Iterator[None]:
     session = current_session()
     if last is not None and (session is None or session.id == last.session_id):
         marks[PLAN_NUMBER] = last.number
+    _context.marks_used = True
     token = step_marks_var.set(marks)
     try:
         yield

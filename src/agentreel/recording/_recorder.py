@@ -75,10 +75,31 @@ class Recorder:
             max_payload_chars=config.max_payload_chars,
         )
         self.submit = self.writer.submit
-        #: Answers steps instead of their code while set (replay); see _intercept.py.
-        self.interceptor: Interceptor | None = None
-        #: The process's hook manager (agentreel.hooks), shared by every recorder.
-        self.hooks: Hooks | None = STATE.hooks
+        self._interceptor: Interceptor | None = None
+        self._hooks: Hooks | None = STATE.hooks
+        #: Whether an interceptor or a hook manager is installed: the one
+        #: attribute a step reads to know it has nobody to tell.
+        self.watched = self._hooks is not None
+
+    @property
+    def interceptor(self) -> Interceptor | None:
+        """Answers steps instead of their code while set (replay); see _intercept.py."""
+        return self._interceptor
+
+    @interceptor.setter
+    def interceptor(self, value: Interceptor | None) -> None:
+        self._interceptor = value
+        self.watched = value is not None or self._hooks is not None
+
+    @property
+    def hooks(self) -> Hooks | None:
+        """The process's hook manager (agentreel.hooks), shared by every recorder."""
+        return self._hooks
+
+    @hooks.setter
+    def hooks(self, value: Hooks | None) -> None:
+        self._hooks = value
+        self.watched = value is not None or self._interceptor is not None
 
     # -- ids -------------------------------------------------------------------
 
