@@ -222,6 +222,25 @@ def test_a_with_block_step_is_vetoed_where_it_starts(reel: Reel) -> None:
     assert reel.steps(sid)[0].attributes["agentreel.decision"] == "veto"
 
 
+def test_an_async_with_block_step_is_vetoed_where_it_starts(reel: Reel) -> None:
+    # An `async with` block cannot be skipped either: the veto is raised there.
+    class NoShell:
+        def before_tool_call(self, call: Call) -> Any:
+            return Veto("no shell") if call.name == "shell" else None
+
+    hooks.register(NoShell())
+    ran: list[str] = []
+
+    async def agent() -> None:
+        with pytest.raises(StepVetoed, match="no shell"):
+            async with agentreel.step("tool", "shell"):
+                ran.append("inside")
+
+    sid = reel.record(lambda: asyncio.run(agent()))
+    assert ran == []
+    assert reel.steps(sid)[0].attributes["agentreel.decision"] == "veto"
+
+
 def test_replay_reproduces_decisions_without_asking_again(reel: Reel) -> None:
     policy = Policy()
     hooks.register(policy)

@@ -506,7 +506,7 @@ class StepHandle:
                 rec.stats.loss("hook_errors", detail=f"a hook failed: {err!r}")
 
     async def __aenter__(self) -> StepHandle:
-        return self.__enter__(False)
+        return self.__enter__()  # a veto is raised here, as for a plain with-block
 
     async def __aexit__(
         self,

@@ -10,11 +10,10 @@ from __future__ import annotations
 import atexit
 import os
 import random
-import struct
 import sys
 import threading
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,7 +62,6 @@ class Recorder:
         # A private generator: the recorder must never draw from the global
         # `random` module, whose sequence the host program may depend on.
         self._ids = random.Random(os.urandom(16))
-        self._span_pool: Iterator[int] = iter(())
         self._otel = _otel_span_getter()
         self.writer = Writer(
             store,
@@ -102,19 +100,6 @@ class Recorder:
         self.watched = value is not None or self._interceptor is not None
 
     # -- ids -------------------------------------------------------------------
-
-    def new_span_int(self) -> int:
-        """A random non-zero 64-bit span id, as an int (formatted by the writer).
-
-        Drawn from a pool refilled from ``os.urandom`` 512 at a time: taking
-        one is a ``next()`` on a tuple iterator, atomic under the GIL, so
-        threads need no lock and never get the same id.
-        """
-        value: int = next(self._span_pool, 0)
-        while not value:  # pool empty (or a zero id, which OpenTelemetry forbids)
-            self._span_pool = iter(struct.unpack("512Q", os.urandom(8 * 512)))
-            value = next(self._span_pool, 0)
-        return value
 
     def new_trace_id(self) -> str:
         return f"{self._ids.getrandbits(128) or 1:032x}"
