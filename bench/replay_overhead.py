@@ -9,6 +9,12 @@ request, matching and serving it.
 
     python bench/replay_overhead.py              # the figures, as a table
     python bench/replay_overhead.py --json       # the same as JSON
+    python bench/replay_overhead.py --baseline-src /tmp/old/src   # before/after
+
+The overhead is the median of each round's own difference (replaying minus
+recording live), so a round's two halves share the machine's speed of the
+moment. ``--baseline-src`` runs every round in a fresh process, the current
+package and the one under DIR in turns.
 
 Wall time is ``time.perf_counter()``; CPU time is ``time.process_time()``
 (every thread, so the background writer counts). Each round uses a fresh
@@ -19,7 +25,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -103,35 +112,90 @@ def one_round(n: int, directory: Path, index: int) -> dict[str, float]:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-n", type=int, default=1000, help="served steps (model + tool calls)")
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args()
+def _rounds_here(n: int, rounds: int) -> list[dict[str, float]]:
     with tempfile.TemporaryDirectory() as tmp:
-        one_round(args.n, Path(tmp), -1)  # warm-up: imports, first SQLite file
-        rounds = [one_round(args.n, Path(tmp), i) for i in range(args.rounds)]
-    median = {k: statistics.median(r[k] for r in rounds) for k in rounds[0]}
-    us = 1e6 / args.n
-    figures = {
-        "steps": args.n,
-        "rounds": args.rounds,
-        "record_wall_us_per_step": median["record_wall_s"] * us,
-        "replay_wall_us_per_step": median["replay_wall_s"] * us,
-        "overhead_wall_us_per_step": (median["replay_wall_s"] - median["record_wall_s"]) * us,
-        "overhead_cpu_us_per_step": (median["replay_cpu_s"] - median["record_cpu_s"]) * us,
-        "load_wall_us_per_step": median["load_wall_s"] * us,
+        one_round(n, Path(tmp), -1)  # warm-up: imports, first SQLite file
+        return [one_round(n, Path(tmp), i) for i in range(rounds)]
+
+
+def _round_in(n: int, src: str | None) -> dict[str, float]:
+    """One round in a fresh process, with the package under ``src`` if given."""
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [src, env.get("PYTHONPATH")]))
+    out = subprocess.run(
+        [sys.executable, __file__, "-n", str(n), "--rounds", "1", "--raw"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    rounds: list[dict[str, float]] = json.loads(out)
+    return rounds[0]
+
+
+def _figures(n: int, rounds: list[dict[str, float]]) -> dict[str, float]:
+    us = 1e6 / n
+
+    def median(key: str) -> float:
+        return statistics.median(r[key] for r in rounds) * us
+
+    def paired(a: str, b: str) -> float:
+        # The median of each round's own difference: both halves of a round
+        # ran seconds apart, so they share that moment's machine speed.
+        return statistics.median(r[a] - r[b] for r in rounds) * us
+
+    return {
+        "steps": n,
+        "rounds": len(rounds),
+        "record_wall_us_per_step": median("record_wall_s"),
+        "replay_wall_us_per_step": median("replay_wall_s"),
+        "overhead_wall_us_per_step": paired("replay_wall_s", "record_wall_s"),
+        "overhead_cpu_us_per_step": paired("replay_cpu_s", "record_cpu_s"),
+        "load_wall_us_per_step": median("load_wall_s"),
     }
-    if args.json:
-        print(json.dumps(figures, indent=2))
-        return
-    print(f"replay overhead, {args.n} served steps, median of {args.rounds} rounds")
+
+
+def _print(name: str, figures: dict[str, float]) -> None:
+    print(f"{name}: replay overhead, {figures['steps']} served steps, {figures['rounds']} rounds")
     print(f"  recording the run live     {figures['record_wall_us_per_step']:8.1f} µs/step wall")
     print(f"  replaying it (recorded)    {figures['replay_wall_us_per_step']:8.1f} µs/step wall")
     print(f"  overhead of replay         {figures['overhead_wall_us_per_step']:8.1f} µs/step wall")
     print(f"                             {figures['overhead_cpu_us_per_step']:8.1f} µs/step CPU")
     print(f"    of which loading         {figures['load_wall_us_per_step']:8.1f} µs/step wall")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=1000, help="served steps (model + tool calls)")
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--baseline-src",
+        metavar="DIR",
+        help="also replay with the package under DIR (e.g. from `git archive HEAD src`); "
+        "each round of each runs in a fresh process, alternating which goes first",
+    )
+    parser.add_argument("--raw", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.raw:  # one child of --baseline-src: the rounds as measured
+        print(json.dumps(_rounds_here(args.n, args.rounds)))
+        return
+    results: dict[str, list[dict[str, float]]] = {"current": []}
+    if args.baseline_src:
+        results["baseline"] = []
+        for i in range(args.rounds):
+            order = [("current", None), ("baseline", args.baseline_src)]
+            for name, src in order if i % 2 == 0 else order[::-1]:
+                results[name].append(_round_in(args.n, src))
+    else:
+        results["current"] = _rounds_here(args.n, args.rounds)
+    figures = {name: _figures(args.n, rounds) for name, rounds in results.items()}
+    if args.json:
+        print(json.dumps(figures if args.baseline_src else figures["current"], indent=2))
+        return
+    for name, figs in figures.items():
+        _print(name, figs)
     print("  target: <= 50 µs per served step")
 
 
