@@ -96,3 +96,35 @@ def test_default_table_prices_a_dated_snapshot_like_its_model() -> None:
     expected = DEFAULT_PRICES["claude-sonnet-4-5"].cost(sample)
     assert expected > 0
     assert DEFAULT_PRICES.cost("claude-sonnet-4-5-20250929", sample) == expected
+
+
+def _clamped_cost(price: Price, usage: TokenUsage) -> float:
+    """Price.cost as first written, with max() and min(): the reference."""
+    tokens_in = max(usage.input, 0)
+    tokens_out = max(usage.output, 0)
+    cached = min(max(usage.cached, 0), tokens_in)
+    reasoning = min(max(usage.reasoning, 0), tokens_out)
+    cached_rate = price.input if price.cached_input is None else price.cached_input
+    reasoning_rate = price.output if price.reasoning is None else price.reasoning
+    return (
+        (tokens_in - cached) * price.input
+        + cached * cached_rate
+        + (tokens_out - reasoning) * price.output
+        + reasoning * reasoning_rate
+    ) / 1_000_000.0
+
+
+def test_cost_equals_the_clamping_reference_exactly() -> None:
+    counts = (-5, 0, 1, 7, 999, 1_000, 123_456)
+    prices = (
+        Price(input=2.5, output=10.0),
+        Price(input=3.0, output=15.0, cached_input=0.3, reasoning=20.0),
+        Price(input=0.15, output=0.6, cached_input=0.075),
+    )
+    for price in prices:
+        for i in counts:
+            for o in counts:
+                for c in counts:
+                    for r in counts:
+                        usage = TokenUsage(input=i, output=o, cached=c, reasoning=r)
+                        assert price.cost(usage) == _clamped_cost(price, usage), usage

@@ -7,6 +7,8 @@ import os
 import click
 from rich.text import Text
 
+from agentreel.storage import open_store
+
 from ._context import get_context
 
 __all__ = ["serve"]
@@ -79,8 +81,11 @@ def serve(
     try:
         import uvicorn
 
-        from agentreel.server import ServerSettings, check_bind, create_app
+        from agentreel.server import ServerSettings, check_bind
         from agentreel.server._factory import ENV_CONFIG, FACTORY, config_env
+
+        if workers == 1:
+            from agentreel.server import create_app
     except ImportError as exc:
         missing = exc.name or "a dependency"
         raise click.ClickException(
@@ -91,8 +96,13 @@ def serve(
     )
     check_bind(settings)
     location = db or cli.db_location
-    app = create_app(location, settings=settings)
-    store = app.state.agentreel.store
+    if workers == 1:
+        app = create_app(location, settings=settings)
+        store = app.state.agentreel.store
+    else:
+        # The supervisor only starts and watches the workers: it opens the
+        # store to check it, and never loads the app (about 25 MB of RSS).
+        store = open_store(location)
     if auth and not store.list_api_keys():
         cli.err_console.print(
             Text(

@@ -55,16 +55,27 @@ class Price:
         negative numbers) are clamped rather than trusted, because this runs on
         the recording path where a bad count must not become a bad bill.
         """
-        tokens_in = max(usage.input, 0)
-        tokens_out = max(usage.output, 0)
-        cached = min(max(usage.cached, 0), tokens_in)
-        reasoning = min(max(usage.reasoning, 0), tokens_out)
-        cached_rate = self.input if self.cached_input is None else self.cached_input
-        reasoning_rate = self.output if self.reasoning is None else self.reasoning
+        # Conditional expressions, not max()/min(): on Python 3.11 each builtin
+        # call costs more than all the arithmetic here, and this runs for every
+        # model call ingested. Each line gives what max(x, 0) and min(x, cap) do.
+        tokens_in = usage.input
+        tokens_in = 0 if tokens_in < 0 else tokens_in
+        tokens_out = usage.output
+        tokens_out = 0 if tokens_out < 0 else tokens_out
+        cached = usage.cached
+        cached = 0 if cached < 0 else cached
+        cached = tokens_in if tokens_in < cached else cached
+        reasoning = usage.reasoning
+        reasoning = 0 if reasoning < 0 else reasoning
+        reasoning = tokens_out if tokens_out < reasoning else reasoning
+        rate_in = self.input
+        rate_out = self.output
+        cached_rate = rate_in if self.cached_input is None else self.cached_input
+        reasoning_rate = rate_out if self.reasoning is None else self.reasoning
         return (
-            (tokens_in - cached) * self.input
+            (tokens_in - cached) * rate_in
             + cached * cached_rate
-            + (tokens_out - reasoning) * self.output
+            + (tokens_out - reasoning) * rate_out
             + reasoning * reasoning_rate
         ) / _PER
 

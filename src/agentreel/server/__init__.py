@@ -10,7 +10,8 @@ docs/server.md describes the options, endpoints, auth and metrics;
 docs/api.md the JSON API.
 """
 
-from ._app import create_app
+import typing
+
 from ._settings import (
     DEFAULT_HOST,
     DEFAULT_MAX_BODY,
@@ -19,6 +20,9 @@ from ._settings import (
     check_bind,
     is_loopback,
 )
+
+if typing.TYPE_CHECKING:
+    from ._app import create_app
 
 __all__ = [
     "DEFAULT_HOST",
@@ -29,3 +33,16 @@ __all__ = [
     "create_app",
     "is_loopback",
 ]
+
+
+def __getattr__(name: str) -> typing.Any:
+    # The app (FastAPI, pydantic, the routes, the OTLP protobufs: some 25 MB
+    # of RSS) loads on first use of create_app. The supervisor of
+    # ``agentreel serve --workers N`` needs only the settings, and every MB it
+    # holds counts against the server's memory along with the workers'.
+    if name == "create_app":
+        from ._app import create_app
+
+        globals()["create_app"] = create_app
+        return create_app
+    raise AttributeError(f"module 'agentreel.server' has no attribute {name!r}")

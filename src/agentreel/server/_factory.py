@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from fastapi import FastAPI
 
-from ._app import create_app
 from ._settings import ServerSettings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 ENV_CONFIG = "AGENTREEL_SERVE_CONFIG"
 #: What uvicorn imports in each worker.
@@ -28,5 +29,9 @@ def config_env(db: str, settings: ServerSettings) -> str:
 
 def app_from_env() -> FastAPI:
     """The app described by :data:`ENV_CONFIG` (set by ``agentreel serve``)."""
+    # Imported here: the supervisor imports this module for FACTORY and
+    # config_env, and must not load the app it never serves.
+    from ._app import create_app
+
     config: dict[str, Any] = orjson.loads(os.environ[ENV_CONFIG])
     return create_app(config["db"], settings=ServerSettings(**config["settings"]))
