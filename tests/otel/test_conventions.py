@@ -92,7 +92,7 @@ def test_current_genai_conventions_with_tool_calls(tracing: Tracing, store: SQLi
     (sid,) = report.session_ids
     session = store.get_session(sid)
     assert session.name == "planner"
-    assert session.metadata["otel.session_key_attribute"] == "gen_ai.conversation.id"
+    assert session.metadata["otel.session_id_attribute"] == "gen_ai.conversation.id"
     # A step failed, but the root did not: the run as a whole ended well.
     assert session.status is Status.OK
     agent_step, chat, tool_step = store.get_steps(sid)
@@ -184,7 +184,7 @@ def test_openllmetry_flat_prompt_attributes(tracing: Tracing, store: SQLiteStore
         pass
     report = send(store, tracing.take())
     session = store.get_session(report.session_ids[0])
-    assert session.metadata["otel.session_key"] == "s-5"
+    assert session.metadata["otel.session_id"] == "s-5"
     (step,) = store.get_steps(session.id)
     assert step.kind is StepKind.LLM
     assert payload(store, step.input_ref) == {

@@ -127,8 +127,8 @@ def test_openinference_spans_become_a_session(
     assert session.project == "team-a"
     assert session.name == "triage-agent"
     assert session.status is Status.OK
-    assert session.metadata["otel.session_key"] == "conv-42"
-    assert session.metadata["otel.session_key_attribute"] == "session.id"
+    assert session.metadata["otel.session_id"] == "conv-42"
+    assert session.metadata["otel.session_id_attribute"] == "session.id"
     assert session.metadata["service.name"] == "checkout-agent"
     assert session.started_at == min(s.start_time for s in spans)
     assert session.ended_at == max(s.end_time for s in spans)

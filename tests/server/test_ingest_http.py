@@ -279,3 +279,40 @@ async def test_secrets_in_ingested_spans_are_masked_before_storing(
     with sqlite3.connect(store.location) as raw:
         blobs = b"".join(bytes(b) for (b,) in raw.execute("SELECT bytes FROM blobs"))
     assert blobs and secret.encode() not in blobs
+
+
+async def test_the_session_id_the_spans_gave_is_kept_in_the_metadata(
+    client: httpx.AsyncClient, store: SQLiteStore
+) -> None:
+    # The server redacts what it stores; the conversation id is no secret and
+    # must not be masked for its metadata key's name.
+    body = {
+        "resourceSpans": [
+            {
+                "scopeSpans": [
+                    {
+                        "spans": [
+                            {
+                                "traceId": "6b8efff798038103d269b633813fc60c",
+                                "spanId": "aee19b7ec3c1b175",
+                                "name": "chat gpt-4o",
+                                "startTimeUnixNano": "1700000000000000000",
+                                "endTimeUnixNano": "1700000001000000000",
+                                "attributes": [
+                                    {
+                                        "key": "gen_ai.conversation.id",
+                                        "value": {"stringValue": "conv-77"},
+                                    }
+                                ],
+                            }
+                        ]
+                    }
+                ]
+            }
+        ]
+    }
+    r = await _post(client, orjson.dumps(body), **JSON)
+    assert r.status_code == 200, r.text
+    (summary,) = store.list_sessions()
+    assert summary.session.metadata["otel.session_id"] == "conv-77"
+    assert summary.session.metadata["otel.session_id_attribute"] == "gen_ai.conversation.id"

@@ -118,3 +118,40 @@ def test_a_number_handed_out_wins_over_a_step_written_otherwise(
     # A caller that ignored the number it was given: the store keeps its word.
     store.write(WriteBatch(sessions=[s], steps=[make.row(s.id, 4, span_id="x")]))
     assert store.assign_step_numbers(s.id, ["x", "y"]) == {"x": 1, "y": 5}
+
+
+def test_many_sessions_are_numbered_at_once_as_one_by_one(store: Store, make: Factory) -> None:
+    """New sessions, one with numbers handed out and one with written steps,
+    numbered in one call: each as if asked alone."""
+    fresh, reserved, written = make.session_id(), make.session_id(), make.session()
+    store.assign_step_numbers(reserved, ["parent", "child"])
+    rows = [make.row(written.id, 1, span_id="w1"), make.row(written.id, 5, span_id="w5")]
+    store.write(WriteBatch(sessions=[written], steps=rows))
+    asked = {
+        written.id: ["new", "w5", "w1"],
+        fresh: ["a", "b", "a"],
+        reserved: ["child", "late"],
+        make.session_id(): [],
+    }
+    with store.transaction() as tx:  # type: ignore[attr-defined]
+        got = tx.assign_step_numbers_many(asked)
+    assert got == {
+        written.id: {"new": 6, "w5": 5, "w1": 1},
+        fresh: {"a": 1, "b": 2},
+        reserved: {"child": 2, "late": 3},
+    }
+    # And each session goes on from there.
+    assert store.assign_step_numbers(fresh, ["c", "b"]) == {"c": 3, "b": 2}
+    assert store.assign_step_numbers(written.id, ["new", "next"]) == {"new": 6, "next": 7}
+
+
+def test_a_second_store_goes_on_from_the_first_ones_numbers(
+    twins: tuple[Store, Store], make: Factory
+) -> None:
+    """A session the second store has not seen yet, but the data has."""
+    one, two = twins
+    sid = make.session_id()
+    assert one.assign_step_numbers(sid, ["a", "b"]) == {"a": 1, "b": 2}
+    assert two.assign_step_numbers(sid, ["b", "c"]) == {"b": 2, "c": 3}
+    with one.transaction() as tx:  # type: ignore[attr-defined]
+        assert tx.assign_step_numbers_many({sid: ["c", "d"]}) == {sid: {"c": 3, "d": 4}}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from agentreel.model import ErrorInfo, Status, StepRow
+from agentreel.model import ErrorInfo, Status, StepKind, StepRow
 from agentreel.storage import Store, WriteBatch
 
 from ._factories import T0, Factory
@@ -136,3 +136,19 @@ def test_the_rule_holds_row_by_row_across_a_large_batch(store: Store, make: Fact
     store.write(WriteBatch(steps=rows))
     got = {step.number: step.to_row() for step in store.get_steps(sid)}
     assert got == expected
+
+
+def test_rows_of_unusual_but_valid_types_are_stored(store: Store, make: Factory) -> None:
+    """Enum members for text, an int cost among float ones: stored as their values."""
+    sid = make.session_id()
+    enums = make.row(sid, 1, kind=StepKind.LLM, status=Status.OK)
+    store.write(WriteBatch(sessions=[make.session(id=sid)], steps=[enums]))
+    costs = [make.row(sid, 2, cost=2), make.row(sid, 3, cost=0.5), make.row(sid, 4)]
+    store.write(WriteBatch(steps=costs))
+    steps = store.get_steps(sid)
+    assert [(s.kind, s.status, s.cost) for s in steps] == [
+        (StepKind.LLM, Status.OK, None),
+        (StepKind.TOOL, Status.OK, 2.0),
+        (StepKind.TOOL, Status.OK, 0.5),
+        (StepKind.TOOL, Status.OK, None),
+    ]

@@ -114,8 +114,8 @@ class SessionDraft:
         #: The resource folded in last (see ``add``).
         self._resource: Mapping[str, JSON] | None = None
         if source != TRACE:
-            self.metadata["otel.session_key"] = key
-            self.metadata["otel.session_key_attribute"] = source
+            self.metadata["otel.session_id"] = key
+            self.metadata["otel.session_id_attribute"] = source
 
     def add(self, span: SpanRecord, *, root: bool, error: ErrorInfo | None) -> None:
         """Fold one accepted span (already normalised) into the draft."""

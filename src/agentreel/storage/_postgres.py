@@ -12,8 +12,10 @@ imported only when a store is opened.
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from itertools import repeat
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -26,7 +28,7 @@ from agentreel.errors import (
     StoreUnavailable,
     UnknownSession,
 )
-from agentreel.model import Session
+from agentreel.model import Session, StepRow
 
 from . import _keys, _pg_schema, _pg_sql, _rows
 from ._protocol import ApiKey, WriteBatch
@@ -38,6 +40,9 @@ if TYPE_CHECKING:
     import psycopg_pool
 
     Connection = psycopg.Connection[tuple[Any, ...]]
+
+#: (session id, number, span id) of a step row.
+_NUMBERED = itemgetter(0, 1, 2)
 
 #: Connections each store keeps at most; a server process needs a few.
 DEFAULT_POOL_SIZE = 5
@@ -124,7 +129,7 @@ class PostgresStore(SqlReads):
     # -- writing ------------------------------------------------------------
 
     def write(self, batch: WriteBatch) -> None:
-        with self._transaction("writing to") as conn:
+        with self._transaction("writing to") as conn, conn.pipeline():
             _write(conn, batch)
 
     @contextmanager
@@ -133,7 +138,9 @@ class PostgresStore(SqlReads):
         ``Transactional``): reading sessions locks their step counters, so
         another process's ingest of the same session waits for the commit."""
         with self._transaction("ingesting into") as conn:
-            yield _Transaction(conn)
+            tx = _Transaction(conn)
+            yield tx
+            tx.numbering.record()
 
     def assign_step_numbers(self, session_id: str, span_ids: Sequence[str]) -> dict[str, int]:
         if not span_ids:
@@ -143,42 +150,16 @@ class PostgresStore(SqlReads):
     def assign_step_numbers_many(
         self, span_ids: Mapping[str, Sequence[str]]
     ) -> dict[str, dict[str, int]]:
-        """:meth:`assign_step_numbers` for several sessions, in one transaction.
-
-        The sessions' counters are locked in id order, the same order in
-        every transaction, so two of them never wait for each other.
-        """
-        asked = {sid: ids for sid, ids in span_ids.items() if ids}
-        if not asked:
+        """:meth:`assign_step_numbers` for several sessions, in one transaction
+        of as many round trips whatever the number of sessions."""
+        if not any(span_ids.values()):
             return {}
         with self._transaction("numbering steps in") as conn:
-            return {sid: self._number(conn, sid, asked[sid])[0] for sid in sorted(asked)}
-
-    @staticmethod
-    def _number(
-        conn: Connection, session_id: str, span_ids: Sequence[str], counted: int | None = None
-    ) -> tuple[dict[str, int], int]:
-        """The numbers of ``span_ids``, and the session's counter after them.
-
-        ``counted`` is the counter's value when this transaction holds its
-        lock already (ingest's transaction locks every session it reads).
-        """
-        wanted = list(dict.fromkeys(span_ids))
-        if counted is None:
-            conn.execute(_pg_sql.NEW_COUNTER, (session_id,))
-            ((counted,),) = conn.execute(_pg_sql.LOCK_COUNTER, (session_id,)).fetchall()
-        ((written,),) = conn.execute(_pg_sql.HIGHEST_STEP, (session_id,)).fetchall()
-        rows = conn.execute(_pg_sql.KNOWN_SPANS, (session_id, wanted, session_id, wanted))
-        known: dict[str, int] = dict(rows.fetchall())
-        highest = max(counted, written)
-        numbers, new = number_spans(wanted, known, highest)
-        if new:
-            with conn.cursor() as cur:
-                cur.executemany(_pg_sql.INSERT_SPAN_NUMBER, [(session_id, i, n) for i, n in new])
-            highest = new[-1][1]
-        if highest != counted:
-            conn.execute(_pg_sql.SET_COUNTER, (highest, session_id))
-        return numbers, highest
+            numbering = _Numbering(conn)
+            numbering.lock([sid for sid, ids in span_ids.items() if ids])
+            numbers = numbering.number(span_ids)
+            numbering.record()
+            return numbers
 
     # -- API keys -----------------------------------------------------------
 
@@ -241,54 +222,184 @@ class PostgresStore(SqlReads):
 
 
 def _write(conn: Connection, batch: WriteBatch) -> None:
+    """Queue the batch's statements (a caller's pipeline sends them at once)."""
     sessions, steps, blobs = batch.sessions, batch.steps, batch.blobs
-    with conn.cursor() as cur:
-        if sessions:
-            cur.executemany(
-                _pg_sql.UPSERT_SESSION, map(_rows.session_params, coalesce_sessions(sessions))
-            )
-        if steps:
-            cur.executemany(_pg_sql.UPSERT_STEP, _pg_sql.step_params(coalesce_steps(steps)))
-        if blobs:
-            cur.execute(_pg_sql.INSERT_BLOBS, _pg_sql.blob_params(blobs))
+    if sessions:
+        params = list(map(_rows.session_params, coalesce_sessions(sessions)))
+        arrays = _pg_sql.session_arrays(params)
+        if arrays is None:
+            with conn.cursor() as cur:
+                cur.executemany(_pg_sql.UPSERT_SESSION, params)
+        else:
+            conn.execute(_pg_sql.UPSERT_SESSIONS, arrays)
+    if steps:
+        rows = list(coalesce_steps(steps))
+        arrays = _pg_sql.step_arrays(rows)
+        if arrays is None:
+            with conn.cursor() as cur:
+                cur.executemany(_pg_sql.UPSERT_STEP, _pg_sql.step_params(rows))
+        else:
+            conn.execute(_pg_sql.UPSERT_STEPS, arrays)
+    if blobs:
+        conn.execute(_pg_sql.INSERT_BLOBS, _pg_sql.blob_params(blobs))
 
 
-class _Transaction:
-    """What ingest does in one transaction of a :class:`PostgresStore`."""
+class _Numbering:
+    """Step numbers handed out in one transaction, and what they were read from.
 
-    __slots__ = ("_conn", "_counted")
+    Numbers handed out are recorded in ``span_numbers`` only for spans whose
+    step the transaction does not write (a parent that has not arrived): a
+    written step is found by its span id among the steps, as on SQLite, and
+    ingest writes a row less per span.
+    """
+
+    __slots__ = ("_conn", "_counted", "_empty", "_highest", "_pending")
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
         #: The step counter of each session whose lock this transaction holds.
         self._counted: dict[str, int] = {}
+        #: Locked sessions with neither numbers nor steps, as far as this
+        #: transaction knows: their spans are numbered with no lookup.
+        self._empty: set[str] = set()
+        #: Counters to store: the highest number handed out in each session.
+        self._highest: dict[str, int] = {}
+        #: (session id, number, span id) of each number handed out and not yet recorded.
+        self._pending: set[tuple[str, int, str]] = set()
+
+    def holds(self, session_id: str) -> bool:
+        """Whether this transaction holds the session's counter."""
+        return session_id in self._counted
+
+    def lock(self, session_ids: list[str], *, then: bytes | None = None) -> list[Any]:
+        """Lock the sessions' counters, in id order, and read them; with
+        ``then``, a statement on the sorted ids to run in the same round
+        trip, whose rows are returned."""
+        ids = sorted(set(session_ids))
+        conn = self._conn
+        with conn.pipeline():
+            # What was handed out so far is stored first: the counters read
+            # must not go back on it.
+            self.record()
+            conn.execute(_pg_sql.NEW_COUNTERS, (ids,))
+            locked = conn.execute(_pg_sql.LOCK_COUNTERS, (ids,))
+            after = None if then is None else conn.execute(then, (ids,))
+        for session_id, highest, has_steps in locked.fetchall():
+            self._counted[session_id] = highest
+            if not highest and not has_steps:
+                self._empty.add(session_id)
+            else:
+                self._empty.discard(session_id)
+        return [] if after is None else after.fetchall()
+
+    def number(self, span_ids: Mapping[str, Sequence[str]]) -> dict[str, dict[str, int]]:
+        """Numbers, as :meth:`PostgresStore.assign_step_numbers_many`, for
+        sessions whose counters this transaction holds."""
+        asked = {sid: list(dict.fromkeys(ids)) for sid, ids in span_ids.items() if ids}
+        empty, counted = self._empty, self._counted
+        stored = [sid for sid in sorted(asked) if sid not in empty]
+        known = self._known({sid: asked[sid] for sid in stored}) if stored else {}
+        numbers: dict[str, dict[str, int]] = {}
+        for sid, wanted in asked.items():
+            if sid in empty:
+                span_numbers = range(1, len(wanted) + 1)
+                numbers[sid] = dict(zip(wanted, span_numbers, strict=True))
+                self._pending.update(zip(repeat(sid), span_numbers, wanted, strict=False))
+                highest = len(wanted)
+                empty.discard(sid)
+            else:
+                handed, from_steps, written = known[sid]
+                # A number handed out before wins over a step's.
+                found = {i: n for i, n in from_steps.items() if i not in handed}
+                before = max(counted[sid], written)
+                numbers[sid], new = number_spans(wanted, handed | found, before)
+                # Spans found among the steps are recorded too, so the next
+                # question about them is answered without reading the steps.
+                self._pending.update((sid, n, i) for i, n in [*new, *found.items()])
+                highest = new[-1][1] if new else before
+            if highest != counted[sid]:
+                counted[sid] = self._highest[sid] = highest
+        return numbers
+
+    def _known(
+        self, span_ids: Mapping[str, list[str]]
+    ) -> dict[str, tuple[dict[str, int], dict[str, int], int]]:
+        """For each session, the numbers handed out to ``span_ids`` before,
+        those of the steps with these span ids, and its highest step number;
+        numbers handed out in this transaction are recorded first."""
+        sids = [sid for sid, ids in span_ids.items() for _ in ids]
+        spans = [span for ids in span_ids.values() for span in ids]
+        with self._conn.pipeline():
+            self.record()
+            cursor = self._conn.execute(_pg_sql.KNOWN_SPANS, (sids, spans))
+        handed: dict[str, dict[str, int]] = {sid: {} for sid in span_ids}
+        from_steps: dict[str, dict[str, int]] = {sid: {} for sid in span_ids}
+        known = {}
+        for sid, source, span_id, number in cursor.fetchall():
+            if source == 0:
+                handed[sid][span_id] = number
+            elif source == 1:
+                from_steps[sid][span_id] = number
+            else:
+                known[sid] = (handed[sid], from_steps[sid], number)
+        return known
+
+    def written(self, rows: Iterable[StepRow]) -> None:
+        """Steps the transaction writes: their numbers need no row of their own."""
+        if self._pending:
+            self._pending.difference_update(map(_NUMBERED, rows))
+        # The sessions may have steps now.
+        self._empty.clear()
+
+    def record(self) -> None:
+        """Queue the recording of the numbers handed out and the new counters."""
+        pending, highest = self._pending, self._highest
+        if not pending and not highest:
+            return
+        sids, numbers, spans = (
+            (list(c) for c in zip(*pending, strict=True)) if pending else ([], [], [])
+        )
+        self._conn.execute(
+            _pg_sql.RECORD_NUMBERS, (sids, spans, numbers, list(highest), list(highest.values()))
+        )
+        self._pending, self._highest = set(), {}
+
+
+class _Transaction:
+    """What ingest does in one transaction of a :class:`PostgresStore`: one
+    round trip to read (and lock) the sessions, none or one to number their
+    spans, one to write."""
+
+    __slots__ = ("_conn", "numbering")
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self.numbering = _Numbering(conn)
 
     def get_sessions(self, session_ids: Collection[str]) -> dict[str, Session]:
-        ids = sorted(set(session_ids))
-        if not ids:
+        if not session_ids:
             return {}
-        conn = self._conn
         # The sessions' counters are locked first: until this transaction
         # commits, no other one reads these sessions to merge them.
-        conn.execute(_pg_sql.NEW_COUNTERS, (ids,))
-        self._counted.update(conn.execute(_pg_sql.LOCK_COUNTERS, (ids,)).fetchall())
-        rows = conn.execute(_pg_sql.SELECT_SESSIONS, (ids,)).fetchall()
+        rows = self.numbering.lock(list(session_ids), then=_pg_sql.SELECT_SESSIONS)
         return {row[0]: _rows.session_from(row) for row in rows}
 
     def assign_step_numbers_many(
         self, span_ids: Mapping[str, Sequence[str]]
     ) -> dict[str, dict[str, int]]:
-        # In id order, as the store's own method does (see there).
-        numbers = {}
-        for sid in sorted(sid for sid, ids in span_ids.items() if ids):
-            counted = self._counted.get(sid)
-            numbers[sid], self._counted[sid] = PostgresStore._number(
-                self._conn, sid, span_ids[sid], counted
-            )
-        return numbers
+        numbering = self.numbering
+        # Sessions the transaction did not read are locked now.
+        unlocked = [sid for sid, ids in span_ids.items() if ids and not numbering.holds(sid)]
+        if unlocked:
+            numbering.lock(unlocked)
+        return numbering.number(span_ids)
 
     def write(self, batch: WriteBatch) -> None:
-        _write(self._conn, batch)
+        if batch.steps:
+            self.numbering.written(batch.steps)
+        with self._conn.pipeline():
+            self.numbering.record()
+            _write(self._conn, batch)
 
 
 def _import_psycopg() -> tuple[Any, Any]:

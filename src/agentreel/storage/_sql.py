@@ -60,7 +60,6 @@ def _upsert_steps(rows: int) -> str:
 #: 640 parameters, under SQLite's oldest limit (999); larger chunks measured
 #: no cheaper per row.
 UPSERT_STEPS = tuple((n, _upsert_steps(n)) for n in (32, 8, 1))
-NEW_SESSION_KEY = "INSERT OR IGNORE INTO session_keys (id) VALUES (?)"
 _READ_STEP_COLUMNS = "?1, " + _STEP_COLUMNS.split(", ", 1)[1]
 _KEY_OF = "(SELECT key FROM session_keys WHERE id = ?1)"
 INSERT_BLOB = "INSERT OR IGNORE INTO blobs (digest, bytes) VALUES (?, ?)"
@@ -84,24 +83,40 @@ SELECT_SESSION = f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ?"
 IDS_IN_RANGE = "SELECT id FROM sessions WHERE id >= ? AND id < ? ORDER BY id"
 COUNT_SESSIONS = "SELECT COUNT(*) FROM sessions"
 
-HIGHEST_NUMBER = (
-    "SELECT MAX(n) FROM (SELECT MAX(number) AS n FROM steps WHERE session_key = ?1 "
-    "UNION ALL SELECT MAX(number) FROM span_numbers WHERE session_key = ?1)"
-)
 INSERT_SPAN_NUMBER = "INSERT INTO span_numbers (session_key, span_id, number) VALUES (?, ?, ?)"
-#: The span ids (a JSON array, the second parameter) that the session knows.
-NUMBERED_SPANS = (
-    "SELECT span_id, number FROM span_numbers "
-    "WHERE session_key = ? AND span_id IN (SELECT value FROM json_each(?))"
+#: Keys for the session ids of the JSON array ``?`` that have none: the
+#: (id, key) of each key made. A session whose key is made here has no steps
+#: and no numbers yet (keys are never deleted, nor reused), so numbering its
+#: spans needs no query.
+NEW_SESSION_KEYS = (
+    "INSERT OR IGNORE INTO session_keys (id) SELECT value FROM json_each(?) RETURNING id, key"
 )
-#: The steps table has no index by span id (one would cost every recorded
-#: step another index insert, a third more time in the store), so this reads
-#: the session's steps once. It is asked only about spans that are new to
-#: span_numbers, when spans arrive without numbers (OTLP ingest).
-STEP_SPANS = (
-    "SELECT span_id, MIN(number) FROM steps "
-    "WHERE session_key = ? AND span_id IN (SELECT value FROM json_each(?)) GROUP BY span_id"
+SESSION_KEYS_IN = "SELECT id, key FROM session_keys WHERE id IN (SELECT value FROM json_each(?))"
+#: What numbering needs to know of sessions that have a key already, for all
+#: of them in one statement: ``?`` is a JSON object from each session key to
+#: the span ids asked about. Rows are (session key, source, span id, number):
+#: source 0, a number handed out before (span_numbers); 1, the lowest number
+#: of a step with that span id; 2, the session's highest number so far
+#: (span id NULL). The steps table has no index by span id (one would cost
+#: every recorded step another index insert, a third more time in the
+#: store), so source 1 reads each such session's steps once.
+KNOWN_SPANS = """
+WITH asked (session_key, span_ids) AS (SELECT CAST(key AS INTEGER), value FROM json_each(?))
+SELECT a.session_key, 0, n.span_id, n.number
+FROM asked AS a CROSS JOIN json_each(a.span_ids) AS j CROSS JOIN span_numbers AS n
+WHERE n.session_key = a.session_key AND n.span_id = j.value
+UNION ALL
+SELECT a.session_key, 1, s.span_id, MIN(s.number)
+FROM asked AS a CROSS JOIN steps AS s
+WHERE s.session_key = a.session_key AND s.span_id IN (SELECT value FROM json_each(a.span_ids))
+GROUP BY a.session_key, s.span_id
+UNION ALL
+SELECT a.session_key, 2, NULL, MAX(
+  COALESCE((SELECT MAX(number) FROM steps WHERE session_key = a.session_key), 0),
+  COALESCE((SELECT MAX(number) FROM span_numbers WHERE session_key = a.session_key), 0)
 )
+FROM asked AS a
+"""
 
 INSERT_API_KEY = (
     "INSERT INTO api_keys (id, project, name, secret_sha256, created_at) VALUES (?, ?, ?, ?, ?)"

@@ -14,6 +14,8 @@ import time
 import weakref
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from itertools import repeat
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +40,12 @@ BUSY_TIMEOUT_S = 5.0
 READER_MMAP_BYTES = 256 * 1024 * 1024
 #: Digests per ``IN (...)`` query; well under SQLite's parameter limit everywhere.
 BLOB_CHUNK = 500
+
+#: Session keys the store remembers before it forgets them all.
+KEYS_CACHED = 100_000
+#: The session id of a step row; its (session id, number, span id).
+_SESSION_ID = itemgetter(0)
+_NUMBERED = itemgetter(0, 1, 2)
 
 #: Page size of new databases (measured: see the comment where it is set).
 PAGE_SIZE = 32768
@@ -148,7 +156,7 @@ class SQLiteStore(SqlReads):
                 _sql.UPSERT_SESSION, map(_rows.session_params, coalesce_sessions(sessions))
             )
         if steps:
-            keys = self._session_keys(conn, {row[0] for row in steps})
+            keys = self._session_keys(conn, set(map(_SESSION_ID, steps)))
             # Not coalesced first, unlike sessions: the upsert applies the
             # store-wide rule row by row, in batch order, which gives what
             # coalesce_steps() would, and the recorder never puts a step
@@ -225,50 +233,70 @@ class SQLiteStore(SqlReads):
         self,
         conn: sqlite3.Connection,
         span_ids: Mapping[str, Sequence[str]],
-        unrecorded: list[tuple[int, str, int]] | None = None,
+        pending: set[tuple[str, int, str]] | None = None,
     ) -> dict[str, dict[str, int]]:
-        """Numbers, as :meth:`assign_step_numbers_many`; with ``unrecorded``,
-        the (session key, span id, number) rows to record are added to it
+        """Numbers, as :meth:`assign_step_numbers_many`, in at most three
+        statements whatever the number of sessions; with ``pending``, the
+        (session id, number, span id) entries to record are added to it
         instead of inserted (see ``_Transaction``)."""
-        asked = {sid: ids for sid, ids in span_ids.items() if ids}
+        asked = {sid: list(dict.fromkeys(ids)) for sid, ids in span_ids.items() if ids}
         if not asked:
             return {}
-        keys = self._session_keys(conn, set(asked))
-        new: list[tuple[int, str, int]] = []
-        numbers = {sid: self._number(conn, keys[sid], ids, new) for sid, ids in asked.items()}
-        if unrecorded is None:
-            conn.executemany(_sql.INSERT_SPAN_NUMBER, new)
-        else:
-            unrecorded += new
+        keys = self._keys
+        if len(keys) > KEYS_CACHED:
+            keys.clear()  # a cache, not a registry: forgetting only costs a lookup
+        made = self._add_keys(conn, [sid for sid in asked if sid not in keys])
+        stored = {keys[sid]: sid for sid in asked if sid not in made}
+        known = self._known(conn, {key: asked[sid] for key, sid in stored.items()})
+        numbers: dict[str, dict[str, int]] = {}
+        new: set[tuple[str, int, str]] = set() if pending is None else pending
+        for sid, wanted in asked.items():
+            if sid in made:
+                # Nothing of a session whose key was just made is stored: its
+                # spans are numbered from 1, in the order given.
+                span_numbers = range(1, len(wanted) + 1)
+                numbers[sid] = dict(zip(wanted, span_numbers, strict=True))
+                new.update(zip(repeat(sid), span_numbers, wanted, strict=False))
+                continue
+            handed, from_steps, highest = known[keys[sid]]
+            # A number handed out before wins over a step's.
+            found = {i: n for i, n in from_steps.items() if i not in handed}
+            numbers[sid], fresh = number_spans(wanted, handed | found, highest)
+            # Spans found among the steps are recorded too, so the next
+            # question about them is answered without reading the steps.
+            fresh += found.items()
+            new.update((sid, n, i) for i, n in fresh)
+        if pending is None:
+            self._record(conn, new)
         return numbers
 
-    def _number(
-        self,
-        conn: sqlite3.Connection,
-        key: int,
-        span_ids: Sequence[str],
-        record: list[tuple[int, str, int]],
-    ) -> dict[str, int]:
-        wanted = list(dict.fromkeys(span_ids))
-        known = dict(self._spans_in(conn, _sql.NUMBERED_SPANS, key, wanted))
-        unknown = [i for i in wanted if i not in known]
-        from_steps = dict(self._spans_in(conn, _sql.STEP_SPANS, key, unknown))
-        known.update(from_steps)
-        ((highest,),) = conn.execute(_sql.HIGHEST_NUMBER, (key,)).fetchall()
-        numbers, new = number_spans(wanted, known, highest or 0)
-        # Spans found among the steps are recorded too, so the next
-        # question about them is answered without reading the steps.
-        new += from_steps.items()
-        record += [(key, i, n) for i, n in new]
-        return numbers
-
-    @staticmethod
-    def _spans_in(
-        conn: sqlite3.Connection, sql: str, key: int, span_ids: Sequence[str]
-    ) -> list[tuple[str, int]]:
+    def _known(
+        self, conn: sqlite3.Connection, span_ids: Mapping[int, list[str]]
+    ) -> dict[int, tuple[dict[str, int], dict[str, int], int]]:
+        """For each session key, the numbers handed out to ``span_ids``
+        before, those of the steps with these span ids, and the highest
+        number so far; one statement for all the sessions."""
         if not span_ids:
-            return []
-        return conn.execute(sql, (key, orjson.dumps(span_ids).decode())).fetchall()
+            return {}
+        known: dict[int, tuple[dict[str, int], dict[str, int], int]] = {}
+        handed: dict[int, dict[str, int]] = {key: {} for key in span_ids}
+        from_steps: dict[int, dict[str, int]] = {key: {} for key in span_ids}
+        wanted = orjson.dumps(span_ids, option=orjson.OPT_NON_STR_KEYS).decode()
+        for key, source, span_id, number in conn.execute(_sql.KNOWN_SPANS, (wanted,)):
+            if source == 0:
+                handed[key][span_id] = number
+            elif source == 1:
+                from_steps[key][span_id] = number
+            else:
+                known[key] = (handed[key], from_steps[key], number)
+        return known
+
+    def _record(self, conn: sqlite3.Connection, entries: Collection[tuple[str, int, str]]) -> None:
+        """Record numbers handed out, (session id, number, span id) each."""
+        if entries:
+            keys = self._session_keys(conn, {sid for sid, _, _ in entries})
+            rows = [(keys[sid], span_id, number) for sid, number, span_id in entries]
+            conn.executemany(_sql.INSERT_SPAN_NUMBER, rows)
 
     # -- API keys -----------------------------------------------------------
 
@@ -302,21 +330,27 @@ class SQLiteStore(SqlReads):
             for i, p, n, c, r in self._all(_sql.LIST_API_KEYS)
         ]
 
-    def _session_keys(self, conn: sqlite3.Connection, session_ids: set[str]) -> dict[str, int]:
+    def _session_keys(
+        self, conn: sqlite3.Connection, session_ids: Collection[str]
+    ) -> dict[str, int]:
         """The integer key of each session (inside the write transaction)."""
         keys = self._keys
-        missing = {i for i in session_ids if i not in keys}
-        if missing:
-            if len(keys) > 100_000:
-                keys.clear()  # a cache, not a registry: forgetting only costs a lookup
-            ids = sorted(missing)
-            conn.executemany(_sql.NEW_SESSION_KEY, [(i,) for i in ids])
-            for start in range(0, len(ids), BLOB_CHUNK):
-                chunk = ids[start : start + BLOB_CHUNK]
-                marks = ", ".join("?" * len(chunk))
-                sql = f"SELECT id, key FROM session_keys WHERE id IN ({marks})"
-                keys.update(conn.execute(sql, chunk).fetchall())
+        if len(keys) > KEYS_CACHED:
+            keys.clear()  # a cache, not a registry: forgetting only costs a lookup
+        self._add_keys(conn, [i for i in session_ids if i not in keys])
         return keys
+
+    def _add_keys(self, conn: sqlite3.Connection, session_ids: list[str]) -> Collection[str]:
+        """Look up, or make, the keys of ``session_ids`` (none cached) into
+        the cache; returns the ids whose keys were made."""
+        if not session_ids:
+            return ()
+        wanted = orjson.dumps(sorted(session_ids)).decode()
+        made = dict(conn.execute(_sql.NEW_SESSION_KEYS, (wanted,)).fetchall())
+        self._keys.update(made)
+        if len(made) < len(session_ids):
+            self._keys.update(conn.execute(_sql.SESSION_KEYS_IN, (wanted,)).fetchall())
+        return made.keys()
 
     # -- reading ------------------------------------------------------------
 
@@ -380,12 +414,13 @@ class _Transaction:
     the row saved a tenth of ingest's time per span.
     """
 
-    __slots__ = ("_conn", "_store", "_unrecorded")
+    __slots__ = ("_conn", "_pending", "_store")
 
     def __init__(self, store: SQLiteStore, conn: sqlite3.Connection) -> None:
         self._store = store
         self._conn = conn
-        self._unrecorded: list[tuple[int, str, int]] = []
+        #: (session id, number, span id) of each number handed out and not yet recorded.
+        self._pending: set[tuple[str, int, str]] = set()
 
     def get_sessions(self, session_ids: Collection[str]) -> dict[str, Session]:
         # Read on the writer's connection: what this transaction reads is
@@ -399,21 +434,20 @@ class _Transaction:
     ) -> dict[str, dict[str, int]]:
         # Numbering reads span_numbers: what was handed out before is recorded first.
         self.record_numbers()
-        return self._store._number_many(self._conn, span_ids, self._unrecorded)
+        return self._store._number_many(self._conn, span_ids, self._pending)
 
     def write(self, batch: WriteBatch) -> None:
-        store, conn = self._store, self._conn
-        store._write(conn, batch)
-        if self._unrecorded and batch.steps:
-            keys = store._session_keys(conn, {row[0] for row in batch.steps})
-            written = {(keys[row[0]], row[2], row[1]) for row in batch.steps}
-            self._unrecorded = [entry for entry in self._unrecorded if entry not in written]
+        self._store._write(self._conn, batch)
+        if self._pending and batch.steps:
+            # A step row starts with its session id, number and span id:
+            # the numbers of the steps written need no row of their own.
+            self._pending.difference_update(map(_NUMBERED, batch.steps))
 
     def record_numbers(self) -> None:
         """Record the numbers handed out to spans whose steps were not written."""
-        if self._unrecorded:
-            self._conn.executemany(_sql.INSERT_SPAN_NUMBER, self._unrecorded)
-            self._unrecorded = []
+        if self._pending:
+            self._store._record(self._conn, self._pending)
+            self._pending = set()
 
 
 class _Reader:
