@@ -61,7 +61,10 @@ DEFAULT_MAX_BODY = 16 * 1024 * 1024
     type=click.IntRange(min=1),
     default=1,
     show_default=True,
-    help="Worker processes (they share the database; use PostgreSQL for several).",
+    help=(
+        "Worker processes; they share the database "
+        "(on SQLite 2 suits a 2-core machine; for more, use PostgreSQL)."
+    ),
 )
 def serve(
     db: str | None,
