@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import random
 import re
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from tests.storage._factories import Factory
 
 from agentreel.model import StepRow
 from agentreel.otel import IngestReport
@@ -14,6 +16,7 @@ from agentreel.server._histogram import BatchHistogram
 from agentreel.server._metrics import _DURATION_BUCKETS, _TOKEN_BUCKETS, ServerMetrics
 from agentreel.storage import MemoryStore
 
+_ROWS = Factory()
 _CREATED = re.compile(r"^(\S+_created\{.*\}) \S+$", re.MULTILINE)
 
 
@@ -42,30 +45,17 @@ def test_a_batch_exposes_what_observing_each_value_does() -> None:
     assert _exposed(batched, "h_") == _exposed(single, "h_")
 
 
-def _row(number: int, model: str | None, tokens: tuple[int, int], **fields: object) -> StepRow:
-    base: dict[str, object] = {
-        "session_id": "s",
-        "number": number,
-        "span_id": f"{number:016x}",
-        "parent_number": None,
-        "parent_span_id": None,
+def _row(number: int, model: str | None, tokens: tuple[int, int], **fields: Any) -> StepRow:
+    values: dict[str, Any] = {
         "kind": "llm",
         "name": "chat",
-        "status": "ok",
         "started_at": 1_000_000_000 * number,
         "ended_at": 1_000_000_000 * number + 7_654_321 * number,
-        "attributes": {},
         "model": model,
         "tokens_in": tokens[0],
         "tokens_out": tokens[1],
-        "tokens_cached": 0,
-        "tokens_reasoning": 0,
-        "cost": None,
-        "input_ref": None,
-        "output_ref": None,
-        "error": None,
     }
-    return StepRow(**{**base, **fields})  # type: ignore[arg-type]
+    return _ROWS.row("s", number, **{**values, **fields})
 
 
 def test_observe_ingest_equals_per_span_observation() -> None:

@@ -332,17 +332,7 @@ class _Numbering:
         with self._conn.pipeline():
             self.record()
             cursor = self._conn.execute(_pg_sql.KNOWN_SPANS, (sids, spans))
-        handed: dict[str, dict[str, int]] = {sid: {} for sid in span_ids}
-        from_steps: dict[str, dict[str, int]] = {sid: {} for sid in span_ids}
-        known = {}
-        for sid, source, span_id, number in cursor.fetchall():
-            if source == 0:
-                handed[sid][span_id] = number
-            elif source == 1:
-                from_steps[sid][span_id] = number
-            else:
-                known[sid] = (handed[sid], from_steps[sid], number)
-        return known
+        return _rows.fold_known(cursor.fetchall(), span_ids)
 
     def written(self, rows: Iterable[StepRow]) -> None:
         """Steps the transaction writes: their numbers need no row of their own."""

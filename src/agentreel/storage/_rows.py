@@ -7,8 +7,8 @@ row read from either turns into the same :class:`Session` or :class:`Step`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from agentreel.model import (
     NO_USAGE,
@@ -170,3 +170,29 @@ def summary_from(r: Sequence[Any]) -> SessionSummary:
         cost=cost,
         last_step_at=last,
     )
+
+
+K = TypeVar("K")
+#: Per session: numbers handed out to span ids, numbers of the steps with those
+#: span ids, and the highest step number so far.
+Known = tuple[dict[str, int], dict[str, int], int]
+
+
+def fold_known(rows: Iterable[Sequence[Any]], sessions: Iterable[K]) -> dict[K, Known]:
+    """What a ``KNOWN_SPANS`` query answered, by session.
+
+    Its rows are (session, source, span id, number): source 0 is a number
+    handed out before, 1 a stored step's number, and 2 the session's highest
+    number, which comes last and marks the session as known.
+    """
+    handed: dict[K, dict[str, int]] = {key: {} for key in sessions}
+    from_steps: dict[K, dict[str, int]] = {key: {} for key in handed}
+    known: dict[K, Known] = {}
+    for key, source, span_id, number in rows:
+        if source == 0:
+            handed[key][span_id] = number
+        elif source == 1:
+            from_steps[key][span_id] = number
+        else:
+            known[key] = (handed[key], from_steps[key], number)
+    return known

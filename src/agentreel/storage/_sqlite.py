@@ -278,18 +278,8 @@ class SQLiteStore(SqlReads):
         number so far; one statement for all the sessions."""
         if not span_ids:
             return {}
-        known: dict[int, tuple[dict[str, int], dict[str, int], int]] = {}
-        handed: dict[int, dict[str, int]] = {key: {} for key in span_ids}
-        from_steps: dict[int, dict[str, int]] = {key: {} for key in span_ids}
         wanted = orjson.dumps(span_ids, option=orjson.OPT_NON_STR_KEYS).decode()
-        for key, source, span_id, number in conn.execute(_sql.KNOWN_SPANS, (wanted,)):
-            if source == 0:
-                handed[key][span_id] = number
-            elif source == 1:
-                from_steps[key][span_id] = number
-            else:
-                known[key] = (handed[key], from_steps[key], number)
-        return known
+        return _rows.fold_known(conn.execute(_sql.KNOWN_SPANS, (wanted,)), span_ids)
 
     def _record(self, conn: sqlite3.Connection, entries: Collection[tuple[str, int, str]]) -> None:
         """Record numbers handed out, (session id, number, span id) each."""
