@@ -40,6 +40,18 @@ def _sql(reel: Reel, statement: str, *params: object) -> None:
     conn.close()
 
 
+def _drop_payload(reel: Reel, original: str, number: int, ref: str) -> str:
+    """Delete the blob of step ``number``'s ``ref`` ("input_ref" or "output_ref")."""
+    store = reel.reader()
+    try:
+        digest = getattr(store.get_step(original, number), ref)
+    finally:
+        store.close()
+    assert digest is not None
+    _sql(reel, "DELETE FROM blobs WHERE digest = ?", digest)
+    return str(digest)
+
+
 def test_an_unknown_session_id(reel: Reel) -> None:
     _record(reel)
     with pytest.raises(UnknownSession, match="agentreel ls"):
@@ -69,13 +81,7 @@ def test_a_gap_in_the_step_numbers(reel: Reel) -> None:
 
 def test_a_payload_missing_from_the_store(reel: Reel) -> None:
     original = _record(reel)
-    store = reel.reader()
-    try:
-        digest = store.get_step(original, 4).output_ref
-    finally:
-        store.close()
-    assert digest is not None
-    _sql(reel, "DELETE FROM blobs WHERE digest = ?", digest)
+    digest = _drop_payload(reel, original, 4, "output_ref")
     with pytest.raises(IncompleteRecording) as caught:
         agentreel.replay(original, db=reel.path)
     message = str(caught.value)
@@ -180,23 +186,12 @@ def test_a_recorder_without_inputs_cannot_replay(reel: Reel) -> None:
     assert CALLS == {"read_file": 1}
 
 
-def _drop_input_of_step_4(reel: Reel, original: str) -> str:
-    store = reel.reader()
-    try:
-        digest = store.get_step(original, 4).input_ref
-    finally:
-        store.close()
-    assert digest is not None
-    _sql(reel, "DELETE FROM blobs WHERE digest = ?", digest)
-    return digest
-
-
 def test_a_missing_input_payload_is_named_when_a_call_needs_it(reel: Reel) -> None:
     # From a store the caller keeps open, input payloads are read when first
     # needed: here when step 2's request differs and the recorded inputs are
     # compared. The call fails with the problem named, and does not run live.
     original = _record(reel)
-    digest = _drop_input_of_step_4(reel, original)
+    digest = _drop_payload(reel, original, 4, "input_ref")
     store = reel.reader()
     try:
         session = agentreel.replay(original, store=store, record=False)
@@ -215,7 +210,7 @@ def test_a_missing_input_payload_no_call_needs_does_not_stop_the_replay(reel: Re
     # Every live request is byte for byte the recorded one: matched by its
     # digest alone, no recorded input is read.
     original = _record(reel)
-    _drop_input_of_step_4(reel, original)
+    _drop_payload(reel, original, 4, "input_ref")
     store = reel.reader()
     try:
         with agentreel.replay(original, store=store, record=False) as r:
@@ -231,7 +226,7 @@ def test_a_missing_input_payload_is_refused_up_front_when_replay_opens_the_store
     # replay(db=...) closes the store it opened before the program runs, so
     # it reads every payload first.
     original = _record(reel)
-    digest = _drop_input_of_step_4(reel, original)
+    digest = _drop_payload(reel, original, 4, "input_ref")
     with pytest.raises(IncompleteRecording) as caught:
         agentreel.replay(original, db=reel.path)
     assert f"step 4 (tool write_file) refers to input payload {digest[:16]}" in str(caught.value)
