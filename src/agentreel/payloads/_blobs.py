@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Callable, Collection, Mapping, MutableMapping
+from collections.abc import Callable, Collection, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -179,12 +179,44 @@ class PayloadEncoder:
         # known item costs a dict lookup instead of a hash, a known link
         # another lookup instead of a second one. Rolling hashes stay raw
         # bytes: only the chain's own name is written out as hex.
-        memo, links = self._items, self._links
         if blobs is None:
             return self._rolling(items).hex()
         digests: list[str] = []
         rolling: list[bytes] = []
-        h = _CHAIN_SEED
+        for d, h in self._walk_chain(items, blobs):
+            digests.append(d)
+            rolling.append(h)
+        h = rolling[-1] if rolling else _CHAIN_SEED
+        full = h.hex()
+        if h in self._known:
+            return full
+        start = 0
+        prefix: str | None = None
+        for i in range(len(rolling) - 2, -1, -1):
+            if rolling[i] in self._known:
+                prefix, start = rolling[i].hex(), i + 1
+                break
+        node = {"@chain": [prefix, [{"@blob": d} for d in digests[start:]]]}
+        blobs[full] = dump_blob(node)
+        if len(self._known) >= self._max_known:
+            self._known.clear()
+        self._known[h] = True
+        return full
+
+    def _rolling(self, items: list[Any]) -> bytes:
+        """The rolling hash over ``items``, nothing else kept (a replay digests
+        every live request this way)."""
+        last: tuple[str, bytes] = ("", _CHAIN_SEED)
+        for last in self._walk_chain(items, None):  # noqa: B007 - only the last one counts
+            pass
+        return last[1]
+
+    def _walk_chain(
+        self, items: list[Any], blobs: dict[str, bytes] | None
+    ) -> Iterator[tuple[str, bytes]]:
+        """Each item's digest and the rolling hash after it, in order; the
+        items' blobs go into ``blobs`` unless it is None."""
+        memo, links, h = self._items, self._links, _CHAIN_SEED
         for item in items:
             data = _dumps(item, option=_BLOB_OPTION)
             # Only a dict shaped like a marker needs rewriting (as @lit), and
@@ -204,44 +236,7 @@ class PayloadEncoder:
             h = after
             if blobs is not None:
                 blobs[d] = data
-            digests.append(d)
-            rolling.append(h)
-        full = h.hex()
-        if blobs is None or h in self._known:
-            return full
-        start = 0
-        prefix: str | None = None
-        for i in range(len(rolling) - 2, -1, -1):
-            if rolling[i] in self._known:
-                prefix, start = rolling[i].hex(), i + 1
-                break
-        node = {"@chain": [prefix, [{"@blob": d} for d in digests[start:]]]}
-        blobs[full] = dump_blob(node)
-        if len(self._known) >= self._max_known:
-            self._known.clear()
-        self._known[h] = True
-        return full
-
-    def _rolling(self, items: list[Any]) -> bytes:
-        """The rolling hash over ``items``: :meth:`_chain`'s loop with nothing
-        kept but the hash (a replay digests every live request this way)."""
-        memo, links = self._items, self._links
-        h = _CHAIN_SEED
-        for item in items:
-            data = _dumps(item, option=_BLOB_OPTION)
-            if data.find(_MARKER_BYTES) >= 0:
-                data = dump_blob(self._encode(item, None, chain=False))
-            known = memo.get(data)
-            if known is None:
-                raw = _sha256(data).digest()
-                known = memo[data] = (raw.hex(), raw)
-                self._memo.item_bytes += len(data)
-            raw = known[1]
-            after = links.get((h, raw))
-            if after is None:
-                after = links[h, raw] = _sha256(h + raw).digest()
-            h = after
-        return h
+            yield d, h
 
 
 def _has_object_list(value: Any) -> bool:
