@@ -190,3 +190,25 @@ def test_long_key_names_do_not_send_harmless_values_to_the_walk(
         {"gen_ai.request.model": "m", "nested": {"deep": [f"x {MASK}"]}},
     ]
     assert len(walked) == 2  # the two steps holding a secret, not the harmless one
+
+
+def test_sensitive_keys_are_masked_at_any_depth(recorded: SQLiteStore) -> None:
+    # No secret-shaped text anywhere: only the nested key says "credential",
+    # beside a long dotted key name and without one.
+    shapes: list[dict[str, Any]] = [
+        {"http": {"api_key": "abc123"}},
+        {"gen_ai.request.model": "x", "http": {"headers": [{"authorization": "t0k"}]}},
+        {"note": "a {brace} in text", "n": 1},
+    ]
+    with agentreel.session("s"):
+        for attributes in shapes:
+            with agentreel.step("tool", "t", attributes=attributes):
+                pass
+    agentreel.flush()
+    (summary,) = recorded.list_sessions()
+    got = [step.attributes for step in recorded.get_steps(summary.session.id)]
+    assert got == [
+        {"http": {"api_key": MASK}},
+        {"gen_ai.request.model": "x", "http": {"headers": [{"authorization": MASK}]}},
+        shapes[2],
+    ]

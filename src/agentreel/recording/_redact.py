@@ -114,6 +114,18 @@ class Redactor:
             )
         return sensitive
 
+    def holds_sensitive_key(self, value: Any) -> bool:
+        """Whether a dict anywhere in ``value`` has a key :meth:`value` would mask under."""
+        if isinstance(value, dict):
+            for k, v in value.items():
+                if isinstance(k, str) and v is not None and v != "" and self.is_sensitive_key(k):
+                    return True
+                if self.holds_sensitive_key(v):
+                    return True
+        elif isinstance(value, list):
+            return any(map(self.holds_sensitive_key, value))
+        return False
+
     def text(self, text: str) -> str:
         if len(text) < _MIN_LEN or not _may_hold_secret(text):
             return text

@@ -284,6 +284,12 @@ class Writer:
                     hidden = True
                 else:
                     safe.add(k)
+        # Values under a sensitive key are masked at any depth, and the byte
+        # scan below looks only for secret-shaped text: a nested object ("{"
+        # after the first byte; one inside a string costs only this look)
+        # gets its keys checked, as stored.
+        if not hidden and data.find(b"{", 1) >= 0:
+            hidden = redactor.holds_sensitive_key(orjson.loads(data))
         # may_hold_secret_bytes(), inlined: this line runs for every step.
         # ``64 in`` rather than ``b"@" in``: bytes.__contains__ first tries its
         # argument as an int, and for a bytes argument that costs a raised and
