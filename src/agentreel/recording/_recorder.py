@@ -78,6 +78,14 @@ class Recorder:
         #: Whether an interceptor or a hook manager is installed: the one
         #: attribute a step reads to know it has nobody to tell.
         self.watched = self._hooks is not None
+        # Setting either of the two and recomputing ``watched`` happen under
+        # one lock: two threads setting one each must not leave ``watched``
+        # False while an interceptor is set (replay would then go unheard).
+        self._watch_lock = threading.Lock()
+
+    def _watch(self, interceptor: Interceptor | None, hooks: Hooks | None) -> None:
+        self._interceptor, self._hooks = interceptor, hooks
+        self.watched = interceptor is not None or hooks is not None
 
     @property
     def interceptor(self) -> Interceptor | None:
@@ -86,8 +94,8 @@ class Recorder:
 
     @interceptor.setter
     def interceptor(self, value: Interceptor | None) -> None:
-        self._interceptor = value
-        self.watched = value is not None or self._hooks is not None
+        with self._watch_lock:
+            self._watch(value, self._hooks)
 
     @property
     def hooks(self) -> Hooks | None:
@@ -96,8 +104,8 @@ class Recorder:
 
     @hooks.setter
     def hooks(self, value: Hooks | None) -> None:
-        self._hooks = value
-        self.watched = value is not None or self._interceptor is not None
+        with self._watch_lock:
+            self._watch(self._interceptor, value)
 
     # -- ids -------------------------------------------------------------------
 
