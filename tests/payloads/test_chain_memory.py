@@ -13,6 +13,16 @@ from agentreel.payloads import PayloadEncoder, _blobs, decode_payload
 SYSTEM = {"role": "system", "content": "You fix failing tests."}
 
 
+def _fresh() -> PayloadEncoder:
+    """An encoder with a memory of its own: a reference no earlier work can sway."""
+    shared = _blobs._MEMO
+    _blobs._MEMO = _blobs._Memo()
+    try:
+        return PayloadEncoder()
+    finally:
+        _blobs._MEMO = shared
+
+
 def _windows(calls: int, keep: int) -> list[dict[str, Any]]:
     """The requests of an agent that resends its last ``keep`` messages on every call."""
     window: list[dict[str, Any]] = []
@@ -29,7 +39,7 @@ def test_a_reused_encoder_gives_the_digests_of_a_fresh_one_and_reads_back(keep: 
     reused = PayloadEncoder()
     stored: dict[str, bytes] = {}
     for request in _windows(40, keep):
-        root = PayloadEncoder().encode(request).root
+        root = _fresh().encode(request).root
         assert reused.root_of(request) == root
         # A reused encoder links new chain nodes onto the ones it wrote before.
         encoded = reused.encode(request)
@@ -44,9 +54,9 @@ def test_the_item_memory_starts_afresh_when_it_holds_too_many_bytes(
     monkeypatch.setattr(_blobs, "_MAX_ITEM_BYTES", 200)
     encoder = PayloadEncoder()
     for request in _windows(30, 3):
-        assert encoder.root_of(request) == PayloadEncoder().root_of(request)
+        assert encoder.root_of(request) == _fresh().root_of(request)
         # Cleared when over the bound, then filled by one request at most.
-        assert encoder._item_bytes <= 200 + len(_blobs.dump_blob(request))
+        assert encoder._memo.item_bytes <= 200 + len(_blobs.dump_blob(request))
 
 
 def test_a_list_item_shaped_like_a_marker_is_chained_as_a_literal() -> None:
@@ -55,7 +65,7 @@ def test_a_list_item_shaped_like_a_marker_is_chained_as_a_literal() -> None:
     request = {"hits": [{"@blob": "not a digest"}, {"id": 2}]}
     reused = PayloadEncoder()
     first = reused.encode(request)
-    assert reused.encode(request).root == first.root == PayloadEncoder().root_of(request)
+    assert reused.encode(request).root == first.root == _fresh().root_of(request)
     assert b'{"@lit":{"@blob":"not a digest"}}' in first.blobs.values()
 
 

@@ -126,10 +126,6 @@ class PayloadEncoder:
         self._items = _MEMO.items
         self._links = _MEMO.links
 
-    @property
-    def _item_bytes(self) -> int:
-        return self._memo.item_bytes
-
     def encode(self, value: Any) -> EncodedPayload:
         self._memo.bound()
         data = _plain(value)

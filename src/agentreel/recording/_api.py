@@ -53,8 +53,7 @@ def session(
 
 
 def _kind(kind: str | StepKind) -> str:
-    if type(kind) is str and kind in _KINDS:  # the common case, first and cheap
-        return kind
+    """A kind that is not one of ``_KINDS`` as given (callers test that first)."""
     text = str(kind.value if isinstance(kind, StepKind) else kind)
     if text in _KINDS:
         return text
@@ -80,7 +79,7 @@ def step(
     rec = STATE.recorder
     if rec is None:
         return NOOP_STEP
-    if type(kind) is not str or kind not in _KINDS:  # _kind()'s fast case, inlined
+    if type(kind) is not str or kind not in _KINDS:  # the common case stays here
         kind = _kind(kind)
     return StepHandle(rec, kind, name, input, attributes, model)
 
