@@ -146,3 +146,23 @@ def test_serve_runs_uvicorn_on_the_sdk_database(tmp_path: Path) -> None:
         _, err = child.communicate(timeout=10)
     assert (tmp_path / ".agentreel" / "reel.db").exists()
     assert f"http://127.0.0.1:{port}" in err.decode()
+
+
+def test_workers_without_the_server_extra_are_refused_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The supervisor of --workers does not load the app, so it asks whether
+    # each package the app needs is there (an absent one at a true edge).
+    real = _serve.importlib.util.find_spec
+    monkeypatch.setattr(
+        _serve.importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "prometheus_client" else real(name, *a),
+    )
+    code, out, err = _run(tmp_path / "r.db", "serve", "--workers", "2")
+    assert code == 1 and out == ""
+    assert err.strip() == (
+        "Error: agentreel serve needs prometheus_client; "
+        "install it with: pip install 'agentreel[server]'"
+    )
+    assert not (tmp_path / "r.db").exists()  # refused before anything was opened

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 
 import click
@@ -10,6 +11,10 @@ from rich.text import Text
 from agentreel.storage import open_store
 
 from ._context import get_context
+
+#: What the app needs beyond uvicorn (the ``server`` extra), checked by a
+#: supervisor that does not load it.
+_APP_PACKAGES = ("fastapi", "prometheus_client", "opentelemetry.proto")
 
 __all__ = ["serve"]
 
@@ -89,6 +94,12 @@ def serve(
 
         if workers == 1:
             from agentreel.server import create_app
+        else:
+            # The workers load the app; the supervisor only checks that they
+            # can, so a missing package is still this one sentence.
+            for package in _APP_PACKAGES:
+                if importlib.util.find_spec(package) is None:
+                    raise ImportError(name=package)
     except ImportError as exc:
         missing = exc.name or "a dependency"
         raise click.ClickException(
