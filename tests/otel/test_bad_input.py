@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
 import orjson
 import pytest
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
@@ -165,3 +170,39 @@ def test_a_session_of_another_project_is_not_touched(tracing: Tracing, store: SQ
     assert report.rejections == {"foreign_session": 1}
     assert "another project" in report.message
     assert store.get_session(first.session_ids[0]).project == "alpha"
+
+
+class _TakenMeanwhile(SQLiteStore):
+    """A store where another process files the session under another project
+    between ingest's first look and its transaction."""
+
+    spans: list | None = None
+
+    @contextmanager
+    def transaction(self) -> Iterator[Any]:
+        if self.spans:
+            spans, self.spans = self.spans, None
+            other = SQLiteStore(self.path)
+            try:
+                send(other, spans, project="alpha")
+            finally:
+                other.close()
+        with super().transaction() as tx:
+            yield tx
+
+
+def test_a_session_taken_meanwhile_counts_nothing_of_its_spans(
+    tracing: Tracing, tmp_path: Path
+) -> None:
+    attrs = {"note": "y" * 5000, "http.request.header.authorization": "Bearer abc"}
+    with tracing.tracer.start_as_current_span("work", attributes=attrs):
+        pass
+    spans = tracing.take()
+    store = _TakenMeanwhile(tmp_path / "reel.db")
+    store.spans = spans
+    try:
+        report = send(store, spans, project="beta", redactor=Redactor(), max_chars=1000)
+    finally:
+        store.close()
+    assert report.rejections == {"foreign_session": 1}
+    assert (report.accepted, report.redacted, report.truncated) == (0, 0, 0)

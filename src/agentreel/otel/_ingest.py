@@ -171,7 +171,9 @@ def _write(
     kept_ids = {g.draft.id for g in kept}
     for group in groups:
         if group.draft.id not in kept_ids:
-            cleaner.redacted -= group.redacted  # nothing of its spans is stored
+            # Nothing of its spans is stored: neither are its masks and cuts.
+            cleaner.redacted -= group.redacted
+            cleaner.truncated -= group.truncated
         elif group.unsafe:
             rejections["not_json_safe"] += group.unsafe
     numbers = numbers_of(tx, kept, owner)
@@ -192,7 +194,7 @@ class _Group:
     """The spans of one session in one request."""
 
     __slots__ = ("blobs", "draft", "project", "ready", "redacted", "session_spans", "sessions",
-                 "steps", "unsafe", "written")  # fmt: skip
+                 "steps", "truncated", "unsafe", "written")  # fmt: skip
 
     def __init__(self, draft: SessionDraft, project: str) -> None:
         self.draft = draft
@@ -207,6 +209,7 @@ class _Group:
         self.blobs: dict[str, bytes] = {}
         self.unsafe = 0
         self.redacted = 0
+        self.truncated = 0
         #: Whether its rows were written (set in the transaction).
         self.written = False
 
@@ -268,7 +271,7 @@ def _prepare(
     for span in group.sessions:
         draft.declare(span, error_of(span, span.events)[0])
         group.session_spans += 1
-    redacted = cleaner.redacted
+    redacted, truncated = cleaner.redacted, cleaner.truncated
     ready = group.ready
     steps = group.steps
     cleaned = cleaner.attributes_many([step.attrs for step in steps])
@@ -314,6 +317,7 @@ def _prepare(
             root = parent is None or owner.get(parent, sid) != sid
         draft.add(span, root=root, error=step.error)
     group.redacted = cleaner.redacted - redacted
+    group.truncated = cleaner.truncated - truncated
 
 
 #: What :func:`_json` gives for a value that is not JSON-safe (orjson never writes nothing).
