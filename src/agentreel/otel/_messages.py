@@ -142,8 +142,7 @@ def _genai_message(m: Mapping[str, Any], out: list[Message]) -> None:
         p = parts[0]
         kind = p.get("type")
         if kind == "tool_call_response":
-            result = p.get("response", p.get("result"))
-            out.append({"role": "tool", "tool_call_id": p.get("id"), "content": result})
+            out.append(_answer(p))
             return
         if kind == "tool_call":
             message: Message = {
@@ -152,12 +151,11 @@ def _genai_message(m: Mapping[str, Any], out: list[Message]) -> None:
                 "tool_calls": [_call(p.get("id"), p.get("name"), p.get("arguments"))],
             }
         elif kind == "text":
-            message = {"role": role, "content": p.get("content", p.get("text"))}
+            message = {"role": role, "content": _text(p)}
         else:
             message = {"role": role, "content": _content_of([p])}
-        name = m.get("name")
-        if isinstance(name, str) and name:
-            message["name"] = name
+        if as_str(m.get("name")):
+            message["name"] = m["name"]
         out.append(message)
         return
     calls: list[dict[str, Any]] = []
@@ -181,9 +179,13 @@ def _genai_message(m: Mapping[str, Any], out: list[Message]) -> None:
         if as_str(m.get("name")):
             message["name"] = m["name"]
         out.append(message)
-    for p in answers:
-        result = p.get("response", p.get("result"))
-        out.append({"role": "tool", "tool_call_id": p.get("id"), "content": result})
+    out.extend(map(_answer, answers))
+
+
+def _answer(part: Mapping[str, Any]) -> Message:
+    """A tool_call_response part as a tool message."""
+    result = part.get("response", part.get("result"))
+    return {"role": "tool", "tool_call_id": part.get("id"), "content": result}
 
 
 def _content_of(parts: list[dict[str, Any]]) -> Any:

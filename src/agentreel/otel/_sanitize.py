@@ -131,8 +131,7 @@ class Cleaner:
     def attributes(self, attrs: dict[str, JSON]) -> bytes:
         """A step's attributes as the JSON bytes the store keeps."""
         data = orjson.dumps(attrs)
-        clean = self.value(attrs, len(data), data, flat=True)
-        return data if clean is attrs else orjson.dumps(clean)
+        return self._clean_attributes(attrs, data)
 
     def attributes_many(self, many: list[dict[str, JSON]]) -> list[bytes | None]:
         """:meth:`attributes` of each step of a session, None where not JSON-safe.
@@ -149,11 +148,16 @@ class Cleaner:
                 datas.append(orjson.dumps(attrs))
             except (orjson.JSONEncodeError, TypeError):
                 datas.append(None)
-        if self._sensitive is None or self._extra is None:
-            return [self._attributes(a, d) for a, d in zip(many, datas, strict=True)]
         joined = b"\n".join([d for d in datas if d is not None])  # no anchor holds a newline
-        if _may_hold_secret_bytes(joined, joined.lower()):
-            return [self._attributes(a, d) for a, d in zip(many, datas, strict=True)]
+        if (
+            self._sensitive is None
+            or self._extra is None
+            or _may_hold_secret_bytes(joined, joined.lower())
+        ):
+            return [
+                None if d is None else self._clean_attributes(a, d)
+                for a, d in zip(many, datas, strict=True)
+            ]
         harmless = self._harmless
         limit = self._limit
         out: list[bytes | None] = []
@@ -172,13 +176,14 @@ class Cleaner:
                 # sensitive and nothing nests: the walk would change nothing.
                 out.append(data)
             else:
-                out.append(self._attributes(attrs, data))
+                # The search above found nothing to look for in the strings.
+                out.append(self._clean_attributes(attrs, data, texts=False))
         return out
 
-    def _attributes(self, attrs: dict[str, JSON], data: bytes | None) -> bytes | None:
-        if data is None:
-            return None
-        clean = self.value(attrs, len(data), data, flat=True)
+    def _clean_attributes(
+        self, attrs: dict[str, JSON], data: bytes, *, texts: bool = True
+    ) -> bytes:
+        clean = self.value(attrs, len(data), data, flat=True, texts=texts)
         return data if clean is attrs else orjson.dumps(clean)
 
     def _learn(self, attrs: dict[str, JSON], harmless: set[str]) -> None:
