@@ -218,3 +218,75 @@ def _wait_for(log: Log) -> set[threading.Thread]:
     while not log.threads and time.monotonic() < deadline:
         time.sleep(0.01)
     return log.threads
+
+
+def test_a_hang_after_an_abandoned_call_returns_is_still_caught(obs: Observers) -> None:
+    # The first hung call returns while the new thread is inside the next
+    # hung call: the old thread must leave the new one's bookkeeping alone.
+    release_first, release_second = threading.Event(), threading.Event()
+    abandoned: list[threading.Thread] = []
+
+    class First:
+        @hookimpl(timeout=0.1)
+        def on_step_start(self, event: Any) -> None:
+            abandoned.append(threading.current_thread())
+            release_first.wait(10)
+
+    class Second:
+        @hookimpl(timeout=0.3)
+        def on_step_start(self, event: Any) -> None:
+            # Let the first call return, and its thread end, while this one runs.
+            release_first.set()
+            abandoned[0].join(5)
+            release_second.wait(10)
+
+    plan = obs.plan(First(), Second())
+    try:
+        obs.put(plan, 0)  # First hangs on it
+        obs.put(plan, 1)  # Second, on the new thread, hangs on it
+        started = time.monotonic()
+        assert obs.thread.drain(3)
+        assert time.monotonic() - started < 2
+    finally:
+        release_first.set()
+        release_second.set()
+    assert not abandoned[0].is_alive()
+    assert obs.disabled_impls == ["First.on_step_start", "Second.on_step_start"]
+    assert [r for r, _ in obs.losses] == ["hook_timeouts"] * 2
+
+
+@pytest.mark.parametrize("with_log", [False, True], ids=["alone", "before-another"])
+def test_an_abandoned_call_that_raises_when_it_returns_is_not_misreported(
+    obs: Observers, monkeypatch: pytest.MonkeyPatch, with_log: bool
+) -> None:
+    # By then the plan no longer holds it (empty, or only the others): the
+    # old thread must neither blame another observer nor die indexing it.
+    release = threading.Event()
+    abandoned: list[threading.Thread] = []
+    died: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: died.append(args.exc_value))
+
+    class Stuck:
+        @hookimpl(timeout=0.1)
+        def on_step_start(self, event: Any) -> None:
+            abandoned.append(threading.current_thread())
+            release.wait(10)
+            raise ValueError("late")
+
+    log = Log()
+    plan = obs.plan(Stuck(), log) if with_log else obs.plan(Stuck())
+    try:
+        obs.put(plan, 0)
+        assert obs.thread.drain(5)
+    finally:
+        release.set()
+    abandoned[0].join(5)
+    assert not abandoned[0].is_alive()
+    assert died == []
+    assert obs.disabled_impls == ["Stuck.on_step_start"]
+    # Blamed once, as hung; its late exception is no one's error.
+    assert [r for r, _ in obs.losses] == ["hook_timeouts"]
+    if with_log:
+        obs.put(plan, 1)
+        assert obs.thread.drain(5)
+        assert log.seen == [1]

@@ -224,6 +224,10 @@ class ObserverThread:
             except Exception as exc:
                 self._loss("hook_errors", detail=f"building a hook event failed: {exc!r}")
                 continue
+            # The plan's tuples, as they are now: if this call is abandoned the
+            # plan is rewritten without it, and a late exception must not be
+            # looked up in the new one.
+            impls = plan.impls
             self._plan = plan
             self._cursor = cursor = iter(plan.fns)
             # The plain loop is the fast path (a Python call from Python code
@@ -233,16 +237,25 @@ class ObserverThread:
                 for fn in cursor:
                     fn(event)
             except Exception as exc:
-                self._raised(plan, cursor, event, exc)
-            self._cursor = None
+                self._raised(generation, impls, cursor, event, exc)
             if generation != self._generation:
-                return False  # declared stuck while we were in it; a new thread took over
+                # Declared stuck while we were in it: _cursor is now the new
+                # thread's, which the watchdog needs to catch its next hang.
+                return False
+            self._cursor = None
         return generation == self._generation
 
-    def _raised(self, plan: Plan, cursor: Any, event: Any, exc: Exception) -> None:
-        """Count the observer that raised ``exc``, and call the rest of ``plan``."""
+    def _raised(
+        self, generation: int, impls: tuple[Impl, ...], cursor: Any, event: Any, exc: Exception
+    ) -> None:
+        """Count the observer that raised ``exc``, and call the rest of ``cursor``
+        (over the callables of ``impls``)."""
         while True:
-            impl = plan.impls[len(plan.fns) - length_hint(cursor) - 1]
+            if generation != self._generation:
+                # An abandoned call, returning late: it was blamed as hung, and
+                # the watchdog emptied the cursor, so the position names no one.
+                return
+            impl = impls[len(impls) - length_hint(cursor) - 1]
             self._loss("hook_errors", detail=f"observer {impl.label} raised {exc!r}")
             try:
                 for fn in cursor:
