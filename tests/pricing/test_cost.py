@@ -6,6 +6,8 @@ cost = ((input - cached) * input_rate + cached * (cached_input or input_rate)
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from agentreel.model import TokenUsage
@@ -128,3 +130,14 @@ def test_cost_equals_the_clamping_reference_exactly() -> None:
                     for r in counts:
                         usage = TokenUsage(input=i, output=o, cached=c, reasoning=r)
                         assert price.cost(usage) == _clamped_cost(price, usage), usage
+
+
+def test_token_usage_sets_every_field_it_declares() -> None:
+    # TokenUsage writes its own __init__ (for speed); a field added later must
+    # be taken by it too, and keep its default when not given.
+    names = [f.name for f in dataclasses.fields(TokenUsage)]
+    given = {name: i + 1 for i, name in enumerate(names)}
+    usage = TokenUsage(**given)
+    assert {name: getattr(usage, name) for name in names} == given
+    assert dataclasses.replace(usage, input=0).input == 0
+    assert all(getattr(TokenUsage(), name) == 0 for name in names)
