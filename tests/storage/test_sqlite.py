@@ -16,7 +16,7 @@ import pytest
 
 from agentreel.errors import SchemaTooNew, StoreError, StoreUnavailable
 from agentreel.model import Status, StepKind
-from agentreel.storage import SQLiteStore, WriteBatch
+from agentreel.storage import SQLiteStore, WriteBatch, _sqlite
 from agentreel.storage._migrations import LATEST, MIGRATIONS, MIGRATIONS_TABLE
 
 from ._factories import Factory
@@ -311,3 +311,19 @@ def test_every_kind_and_status_is_stored_as_its_text(db: Path, make: Factory) ->
         (str(kind), str(status), "text", "text", "null", "null", "null", "null")
         for kind, status in pairs
     ]
+
+
+def test_numbering_when_the_session_key_cache_is_full(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The cache of session keys is cleared when full; a session found in it
+    # just before must not be lost to the clearing.
+    monkeypatch.setattr(_sqlite, "KEYS_CACHED", 2)
+    store = SQLiteStore(tmp_path / "keys.db")
+    try:
+        for sid in ("a", "b", "c"):
+            store.assign_step_numbers(sid, ["x"])
+        got = store.assign_step_numbers_many({"a": ["x", "y"], "d": ["x"], "c": ["z"]})
+        assert got == {"a": {"x": 1, "y": 2}, "d": {"x": 1}, "c": {"z": 2}}
+    finally:
+        store.close()

@@ -131,8 +131,9 @@ def test_the_rule_holds_row_by_row_across_a_large_batch(store: Store, make: Fact
             rows.append(again)  # a later finished row wins
             expected[n] = again
     for pad in range(100, 140):  # moves the repeats to other chunk offsets
-        rows.insert(pad % len(rows), make.row(sid, pad))
-        expected[pad] = rows[pad % len(rows)]
+        row = make.row(sid, pad)
+        rows.insert(pad, row)
+        expected[pad] = row
     store.write(WriteBatch(steps=rows))
     got = {step.number: step.to_row() for step in store.get_steps(sid)}
     assert got == expected

@@ -12,7 +12,7 @@ import sqlite3
 import threading
 import time
 import weakref
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import repeat
 from operator import itemgetter
@@ -242,10 +242,8 @@ class SQLiteStore(SqlReads):
         asked = {sid: list(dict.fromkeys(ids)) for sid, ids in span_ids.items() if ids}
         if not asked:
             return {}
+        made = self._ensure_keys(conn, asked)
         keys = self._keys
-        if len(keys) > KEYS_CACHED:
-            keys.clear()  # a cache, not a registry: forgetting only costs a lookup
-        made = self._add_keys(conn, [sid for sid in asked if sid not in keys])
         stored = {keys[sid]: sid for sid in asked if sid not in made}
         known = self._known(conn, {key: asked[sid] for key, sid in stored.items()})
         numbers: dict[str, dict[str, int]] = {}
@@ -324,22 +322,25 @@ class SQLiteStore(SqlReads):
         self, conn: sqlite3.Connection, session_ids: Collection[str]
     ) -> dict[str, int]:
         """The integer key of each session (inside the write transaction)."""
+        self._ensure_keys(conn, session_ids)
+        return self._keys
+
+    def _ensure_keys(self, conn: sqlite3.Connection, session_ids: Iterable[str]) -> Collection[str]:
+        """Look up, or make, the keys of ``session_ids`` into the cache;
+        returns the ids whose keys were made."""
         keys = self._keys
+        # Cleared before the ids to look up are chosen: a key found cached
+        # must still be there when the caller reads it.
         if len(keys) > KEYS_CACHED:
             keys.clear()  # a cache, not a registry: forgetting only costs a lookup
-        self._add_keys(conn, [i for i in session_ids if i not in keys])
-        return keys
-
-    def _add_keys(self, conn: sqlite3.Connection, session_ids: list[str]) -> Collection[str]:
-        """Look up, or make, the keys of ``session_ids`` (none cached) into
-        the cache; returns the ids whose keys were made."""
-        if not session_ids:
+        missing = [i for i in session_ids if i not in keys]
+        if not missing:
             return ()
-        wanted = orjson.dumps(sorted(session_ids)).decode()
+        wanted = orjson.dumps(sorted(missing)).decode()
         made = dict(conn.execute(_sql.NEW_SESSION_KEYS, (wanted,)).fetchall())
-        self._keys.update(made)
-        if len(made) < len(session_ids):
-            self._keys.update(conn.execute(_sql.SESSION_KEYS_IN, (wanted,)).fetchall())
+        keys.update(made)
+        if len(made) < len(missing):
+            keys.update(conn.execute(_sql.SESSION_KEYS_IN, (wanted,)).fetchall())
         return made.keys()
 
     # -- reading ------------------------------------------------------------
