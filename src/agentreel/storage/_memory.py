@@ -127,7 +127,7 @@ class MemoryStore:
             session = self._sessions.get(session_id)
         if session is None:
             raise UnknownSession(session_id)
-        return dataclasses.replace(session, metadata=snapshot(session.metadata))
+        return _copy(session)
 
     def summarize(self, session_id: str) -> SessionSummary:
         with self._lock:
@@ -288,7 +288,7 @@ class MemoryStore:
             seen = r.ended_at if r.ended_at is not None else r.started_at
             last = seen if last is None else max(last, seen)
         return SessionSummary(
-            session=dataclasses.replace(session, metadata=snapshot(session.metadata)),
+            session=_copy(session),
             step_count=len(rows),
             error_count=errors,
             usage=usage,
@@ -298,7 +298,12 @@ class MemoryStore:
 
 
 class _Transaction:
-    """What ingest does in one transaction of a :class:`MemoryStore` (its lock held)."""
+    """What ingest does in one transaction of a :class:`MemoryStore` (its lock held).
+
+    Writes take effect at commit, so reads and numbering later in the same
+    transaction do not see them (the SQL stores' do); ingest reads and
+    numbers before it writes.
+    """
 
     __slots__ = ("_numbered", "_store", "_writes")
 
@@ -310,11 +315,7 @@ class _Transaction:
 
     def get_sessions(self, session_ids: Collection[str]) -> dict[str, Session]:
         found = self._store._sessions
-        return {
-            sid: dataclasses.replace(found[sid], metadata=snapshot(found[sid].metadata))
-            for sid in session_ids
-            if sid in found
-        }
+        return {sid: _copy(found[sid]) for sid in session_ids if sid in found}
 
     def assign_step_numbers_many(
         self, span_ids: Mapping[str, Sequence[str]]
@@ -344,6 +345,11 @@ class _Transaction:
                 numbers.pop(sid, None)
             else:
                 numbers[sid] = before
+
+
+def _copy(session: Session) -> Session:
+    """A session to hand out: its metadata is not the stored one."""
+    return dataclasses.replace(session, metadata=snapshot(session.metadata))
 
 
 _Copied = tuple[list[Session], list[tuple[StepRow, bytes]], dict[str, bytes]]
