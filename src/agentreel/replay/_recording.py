@@ -278,11 +278,8 @@ def _from_replay_rows(rows: Iterable[Sequence[Any]], payloads: Payloads) -> list
         rs.number, rs.kind, rs.name, rs.parent = number, kind, name, parent
         rs.finished = ended != 0  # SQLite gives 1 or 0, PostgreSQL True or False
         rs.input_ref, rs.output_ref = input_ref, output_ref
-        if attrs == _NO_ATTRIBUTES_JSON:
-            rs.attributes, rs.values = _NO_ATTRIBUTES, ()
-        else:
-            rs.attributes = attributes = load_json(attrs)
-            rs.values = _values(attributes)
+        rs.attributes = attributes = _attributes(attrs)
+        rs.values = _values(attributes)
         rs.payloads = payloads
         rs._step = None
         rs._row = ()
