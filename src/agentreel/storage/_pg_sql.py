@@ -93,13 +93,20 @@ NEW_COUNTERS = _q(
     "SELECT id, 0 FROM unnest(%s::text[]) AS id ORDER BY id "
     "ON CONFLICT (session_id) DO NOTHING"
 )
-#: Each counter, and whether the session has steps: a session with neither
-#: numbers nor steps has nothing for numbering to look up.
+#: Each counter, locked. The statement reads nothing else (see EMPTY_COUNTERS).
 LOCK_COUNTERS = _q(
-    "SELECT c.session_id, c.highest, "
-    "EXISTS (SELECT FROM steps AS s WHERE s.session_id = c.session_id) "
-    "FROM step_counters AS c WHERE c.session_id = ANY(%s) "
-    "ORDER BY c.session_id FOR UPDATE OF c"
+    "SELECT session_id, highest FROM step_counters WHERE session_id = ANY(%s) "
+    "ORDER BY session_id FOR UPDATE"
+)
+#: The locked sessions with neither numbers nor steps, which numbering need
+#: not look up. A statement of its own, run after LOCK_COUNTERS: at READ
+#: COMMITTED a statement that waited for a lock reads the locked row afresh
+#: but everything else from the snapshot it took before waiting, so steps
+#: the previous holder committed would look absent.
+EMPTY_COUNTERS = _q(
+    "SELECT c.session_id FROM step_counters AS c "
+    "WHERE c.session_id = ANY(%s) AND c.highest = 0 "
+    "AND NOT EXISTS (SELECT FROM steps AS s WHERE s.session_id = c.session_id)"
 )
 #: For (session id, span id) pairs (two arrays), rows of (session id,
 #: source, span id, number): source 0, a number handed out before; 1, the

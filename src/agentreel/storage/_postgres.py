@@ -283,13 +283,13 @@ class _Numbering:
             self.record()
             conn.execute(_pg_sql.NEW_COUNTERS, (ids,))
             locked = conn.execute(_pg_sql.LOCK_COUNTERS, (ids,))
+            # Queued after the lock, so it reads what the previous holder
+            # committed; in the same round trip.
+            empty = conn.execute(_pg_sql.EMPTY_COUNTERS, (ids,))
             after = None if then is None else conn.execute(then, (ids,))
-        for session_id, highest, has_steps in locked.fetchall():
-            self._counted[session_id] = highest
-            if not highest and not has_steps:
-                self._empty.add(session_id)
-            else:
-                self._empty.discard(session_id)
+        self._counted.update(locked.fetchall())
+        self._empty.difference_update(ids)
+        self._empty.update(sid for (sid,) in empty.fetchall())
         return [] if after is None else after.fetchall()
 
     def number(self, span_ids: Mapping[str, Sequence[str]]) -> dict[str, dict[str, int]]:

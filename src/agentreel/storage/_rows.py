@@ -183,7 +183,9 @@ def fold_known(rows: Iterable[Sequence[Any]], sessions: Iterable[K]) -> dict[K, 
 
     Its rows are (session, source, span id, number): source 0 is a number
     handed out before, 1 a stored step's number, and 2 the session's highest
-    number, which comes last and marks the session as known.
+    number, which marks the session as known. The rows may come in any order
+    (PostgreSQL does not keep the order of UNION ALL's branches), so a
+    session's dicts are filled in place whichever row comes first.
     """
     handed: dict[K, dict[str, int]] = {key: {} for key in sessions}
     from_steps: dict[K, dict[str, int]] = {key: {} for key in handed}
