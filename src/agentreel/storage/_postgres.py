@@ -378,7 +378,10 @@ class _Transaction:
         self, span_ids: Mapping[str, Sequence[str]]
     ) -> dict[str, dict[str, int]]:
         numbering = self.numbering
-        # Sessions the transaction did not read are locked now.
+        # Sessions the transaction did not read are locked now. Locks are
+        # taken in id order within one call, but not across two: read every
+        # session first (get_sessions, as ingest does) to keep two
+        # transactions from waiting on each other.
         unlocked = [sid for sid, ids in span_ids.items() if ids and not numbering.holds(sid)]
         if unlocked:
             numbering.lock(unlocked)
