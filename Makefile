@@ -8,7 +8,7 @@ STAMP   = $(VENV)/.installed
 
 .PHONY: demo test lint fmt bench clean system
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml src/agentreel/_speedups.c
 	bash scripts/system-deps.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -37,4 +37,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/record_overhead.py
 
 clean:
-	rm -rf $(VENV) .agentreel .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .agentreel .pytest_cache .mypy_cache .ruff_cache build src/*.egg-info src/agentreel/*.so

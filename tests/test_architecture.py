@@ -19,6 +19,7 @@ SRC = Path(agentreel.__file__).parent
 RANK = {
     "errors": 0,
     "_version": 0,
+    "_speedups": 0,
     "model": 1,
     "_units": 1,
     "_http": 1,

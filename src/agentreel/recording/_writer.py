@@ -22,9 +22,8 @@ from agentreel.payloads import PayloadEncoder, jsonable
 from agentreel.storage import Store, WriteBatch
 
 from ._live import SessionHandle, StepHandle
-from ._redact import TOKEN_CLASSES as _CLASSES
-from ._redact import TOKEN_RUN as _RUN
-from ._redact import Redactor
+from ._redact import TOKEN_RUN, Redactor
+from ._redact import has_token_run as _has_run
 from ._stats import Stats, logger
 
 _EMPTY = b"{}"
@@ -295,7 +294,7 @@ class Writer:
         # argument as an int, and for a bytes argument that costs a raised and
         # cleared TypeError, more than the search itself.
         if not hidden and 64 not in data:
-            if data.translate(_CLASSES).find(_RUN) < 0:
+            if not _has_run(data, TOKEN_RUN):
                 return data
             # Only values are ever masked, and a dotted key name such as
             # "gen_ai.request.model" or "agentreel.replayed_step" is a run of
@@ -303,7 +302,7 @@ class Writer:
             # taken from the bytes being stored (not the live dict, which
             # another thread may have changed since): far cheaper than the walk.
             values = orjson.dumps(list(orjson.loads(data).values()))
-            if values.translate(_CLASSES).find(_RUN) < 0:
+            if not _has_run(values, TOKEN_RUN):
                 return data
         clean = redactor.value(orjson.loads(data))
         if redactor.count:
