@@ -47,6 +47,8 @@ class RecorderConfig:
     patch_nondeterminism: bool = False
     #: The server steps are sent to (agentreel.remote), instead of a file.
     endpoint: str | None = None
+    #: How long a recording thread waits for a writer two batches behind.
+    queue_wait: float = 0.1
 
 
 class Recorder:
@@ -71,6 +73,7 @@ class Recorder:
             queue_size=config.queue_size,
             flush_interval=config.flush_interval,
             max_payload_chars=config.max_payload_chars,
+            queue_wait=config.queue_wait,
         )
         self.submit = self.writer.submit
         self._interceptor: Interceptor | None = None
@@ -210,6 +213,7 @@ def configure(
     redact_keys: tuple[str, ...] | list[str] = (),
     capture_io: bool = True,
     queue_size: int = 10_000,
+    queue_wait: float = 0.1,
     flush_interval: float = 0.2,
     shutdown_timeout: float = 2.0,
     max_payload_chars: int = 1_000_000,
@@ -246,6 +250,8 @@ def configure(
         raise ConfigurationError("pass one of db=, store= or endpoint= to configure(), not several")
     if queue_size < 1:
         raise ConfigurationError(f"queue_size must be at least 1, not {queue_size}")
+    if not queue_wait >= 0:
+        raise ConfigurationError(f"queue_wait must be 0 or more seconds, not {queue_wait}")
     if flush_interval <= 0 or shutdown_timeout < 0:
         raise ConfigurationError("flush_interval must be positive and shutdown_timeout >= 0")
     if pause_timeout is not None and not pause_timeout > 0:
@@ -273,6 +279,7 @@ def configure(
         redact_keys=tuple(redact_keys),
         capture_io=capture_io,
         queue_size=queue_size,
+        queue_wait=queue_wait,
         flush_interval=flush_interval,
         shutdown_timeout=shutdown_timeout,
         max_payload_chars=max_payload_chars,

@@ -1,0 +1,115 @@
+"""A burst of steps waits for the writer instead of piling up, but never for a stuck one."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+import agentreel
+from agentreel.errors import ConfigurationError
+from agentreel.recording import Recorder
+from agentreel.storage import MemoryStore, WriteBatch
+
+
+class SlowStore(MemoryStore):
+    """A real memory store whose every write takes a while (a slow disk)."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__()
+        self.delay = delay
+
+    def write(self, batch: WriteBatch) -> None:
+        time.sleep(self.delay)
+        super().write(batch)
+
+
+class StuckStore(MemoryStore):
+    """A memory store whose writes hang until released (a database another process locked)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+
+    def write(self, batch: WriteBatch) -> None:
+        self.release.wait(30)
+        super().write(batch)
+
+
+@pytest.fixture
+def stuck() -> Iterator[StuckStore]:
+    store = StuckStore()
+    yield store
+    store.release.set()
+    agentreel.shutdown(timeout=10)
+
+
+def _burst(recorder: Recorder, steps: int) -> int:
+    """Record ``steps`` empty steps as fast as possible; the longest queue seen."""
+    longest = 0
+    with agentreel.session("burst"):
+        for i in range(steps):
+            with agentreel.step("tool", f"t{i}"):
+                pass
+            longest = max(longest, recorder.writer.pending)
+    return longest
+
+
+def test_a_burst_waits_for_the_writer_and_loses_nothing() -> None:
+    store = SlowStore(0.005)
+    recorder = agentreel.configure(store=store, queue_size=5_000)
+    assert recorder is not None
+    high = recorder.writer.high_water
+    assert high == 1024
+    longest = _burst(recorder, 4_000)
+    assert agentreel.flush(timeout=30)
+    stats = agentreel.stats()
+    agentreel.shutdown()
+    assert stats["dropped_queue_full"] == 0
+    assert stats["steps"] >= 4_000
+    # One thread submits at a time: the queue never grows past the mark by more than one.
+    assert longest <= high + 1, longest
+    (summary,) = store.list_sessions()
+    assert summary.step_count == 4_000
+
+
+def test_queue_wait_zero_never_waits() -> None:
+    store = SlowStore(0.05)
+    recorder = agentreel.configure(store=store, queue_size=5_000, queue_wait=0)
+    assert recorder is not None
+    longest = _burst(recorder, 3_000)
+    agentreel.shutdown(timeout=30)
+    # Nothing held the loop back: the writer, 50 ms a batch, fell far behind.
+    assert longest > 1024 + 100, longest
+
+
+def test_a_stuck_writer_is_waited_for_once(stuck: StuckStore) -> None:
+    recorder = agentreel.configure(store=stuck, queue_size=3_000, queue_wait=0.3)
+    assert recorder is not None
+    start = time.monotonic()
+    _burst(recorder, 5_000)
+    elapsed = time.monotonic() - start
+    # One wait of 0.3 s, then the loop runs on at full speed (and drops what
+    # does not fit): waiting at every step would take many minutes.
+    assert 0.3 <= elapsed < 3.0, elapsed
+    assert agentreel.stats()["dropped_queue_full"] > 0
+
+
+def test_the_writer_is_waited_for_again_once_it_writes(stuck: StuckStore) -> None:
+    recorder = agentreel.configure(store=stuck, queue_size=50_000, queue_wait=0.2)
+    assert recorder is not None
+    writer = recorder.writer
+    # Stalled: after one wait the burst runs past the mark.
+    assert _burst(recorder, 4_000) > writer.high_water + 100
+    stuck.release.set()
+    assert agentreel.flush(timeout=30)
+    longest = _burst(recorder, 4_000)
+    assert longest <= writer.high_water + 1, longest
+
+
+@pytest.mark.parametrize("wait", [-1.0, float("nan")])
+def test_a_negative_wait_is_refused(wait: float) -> None:
+    with pytest.raises(ConfigurationError, match="queue_wait"):
+        agentreel.configure(store=MemoryStore(), queue_wait=wait)
