@@ -153,3 +153,31 @@ def test_rows_of_unusual_but_valid_types_are_stored(store: Store, make: Factory)
         (StepKind.TOOL, Status.OK, 0.5),
         (StepKind.TOOL, Status.OK, None),
     ]
+
+
+def test_new_steps_are_stored_like_upserted_ones(store: Store, make: Factory) -> None:
+    # Enough rows for whole chunks of every size a store may insert them in.
+    sid = make.session_id()
+    new = [make.row(sid, n, attributes={"n": n}) for n in range(1, 45)]
+    again = make.row(sid, 1, status="error", attributes={"v": "again"})
+    store.write(WriteBatch(sessions=[make.session(id=sid)], steps=[*new, again], new_steps=44))
+    got = {step.number: step.to_row() for step in store.get_steps(sid)}
+    assert got == {**{r.number: r for r in new}, 1: again}
+
+
+def test_a_new_step_that_was_there_after_all_follows_the_rule(store: Store, make: Factory) -> None:
+    # A batch may call a row new that the store already has (another writer
+    # wrote it): the outcome must be the upsert's, for every row of the batch.
+    sid = make.session_id()
+    end = make.row(sid, 2, status="ok", attributes={"v": "end"})
+    running = make.row(sid, 3, status="running", ended_at=None, attributes={"v": "start"})
+    store.write(WriteBatch(steps=[end, running]))
+    rows = [
+        make.row(sid, 1, attributes={"v": "one"}),
+        end._replace(status="running", ended_at=None, attributes={"v": "late"}),
+        running._replace(status="ok", attributes={"v": "finished"}),
+        *(make.row(sid, n) for n in range(4, 40)),
+    ]
+    store.write(WriteBatch(steps=rows, new_steps=len(rows)))
+    got = {step.number: step.to_row() for step in store.get_steps(sid)}
+    assert got == {1: rows[0], 2: end, 3: rows[2], **{r.number: r for r in rows[3:]}}

@@ -242,6 +242,7 @@ class StepHandle:
         "_queued",
         "_rec",
         "_span",
+        "_stored",
         "_token",
         "answer",
         "attributes",
@@ -284,6 +285,8 @@ class StepHandle:
     number: int
     _span: str
     _queued: bool
+    #: The writer has built a row of this step before (its start).
+    _stored: bool
     parent: StepHandle | None
     session: SessionHandle | None
     _token: Token[StepHandle | None] | None
@@ -318,7 +321,7 @@ class StepHandle:
         self.status = _RUNNING
         self.number = self.started_at = 0
         self._span = ""
-        self._queued = self.replayed = False
+        self._queued = self._stored = self.replayed = False
 
     # -- what user code may call while the step runs -------------------------
 

@@ -182,19 +182,33 @@ class Writer:
         # StepHandle.__exit__), so steps need no de-duplication here;
         # sessions, queued at start and at end, may come twice.
         sessions: dict[str, SessionHandle] = {}
+        # Steps never written before go first, so the store may insert them
+        # without the upsert (WriteBatch.new_steps); most steps start and end
+        # within one batch and are written once.
         steps: list[StepRow] = []
+        again: list[StepRow] = []
         blobs: dict[str, bytes] = {}
         step_row = self._step_row
         for item in items:
             kind = type(item)
             if kind is StepHandle:
-                steps.append(step_row(item, blobs))
+                if item._stored:
+                    again.append(step_row(item, blobs))
+                else:
+                    item._stored = True
+                    steps.append(step_row(item, blobs))
             elif kind is SessionHandle:
                 sessions[item.id] = item
             else:
                 markers.append(item)
+        new = len(steps)
+        if again:
+            steps += again
         return WriteBatch(
-            sessions=[self._session(h) for h in sessions.values()], steps=steps, blobs=blobs
+            sessions=[self._session(h) for h in sessions.values()],
+            steps=steps,
+            blobs=blobs,
+            new_steps=new,
         )
 
     def _step_row(self, h: StepHandle, blobs: dict[str, bytes]) -> StepRow:

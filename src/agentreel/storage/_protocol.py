@@ -86,11 +86,17 @@ class WriteBatch:
     A row's ``attributes`` may also be the JSON bytes of the mapping, already
     encoded (the recorder does this off the hot path); stores keep them as is.
     A value that is not JSON-safe fails the whole batch with ``StoreError``.
+
+    ``new_steps`` says that the first so many rows of ``steps`` were never
+    written before by whoever made the batch (the recorder's writer knows
+    this of its steps). A store may insert those more cheaply; the outcome
+    must be the same as upserting them.
     """
 
     sessions: Sequence[Session] = ()
     steps: Sequence[StepRow] = ()
     blobs: Mapping[str, bytes] = field(default_factory=dict)
+    new_steps: int = 0
 
     def __bool__(self) -> bool:
         return bool(self.sessions or self.steps or self.blobs)

@@ -162,15 +162,15 @@ class SQLiteStore(SqlReads):
             # coalesce_steps() would, and the recorder never puts a step
             # in a batch twice, so coalescing would only cost time.
             values = _sql.step_values(steps, keys)
-            done, left = 0, len(values)
-            for rows, sql in _sql.UPSERT_STEPS:
-                width = rows * _sql.STEP_WIDTH
-                count = left // width
-                if count:
-                    stop = done + count * width
-                    chunks = (values[i : i + width] for i in range(done, stop, width))
-                    conn.executemany(sql, chunks)
-                    done, left = stop, left - count * width
+            new = min(batch.new_steps, len(steps))
+            inserted = 0
+            if new:
+                before = conn.total_changes
+                inserted = new * _sql.STEP_WIDTH
+                _execute_rows(conn, _sql.INSERT_STEPS, values, 0, inserted)
+                if conn.total_changes - before != new:
+                    inserted = 0  # a row was ignored: upsert them all, as if none were new
+            _execute_rows(conn, _sql.UPSERT_STEPS, values, inserted, len(values))
         if blobs:
             conn.executemany(_sql.INSERT_BLOB, blobs.items())
 
@@ -468,6 +468,26 @@ def _prepare(conn: sqlite3.Connection, location: str) -> None:
     # only on power loss, and saves an fsync per transaction.
     conn.execute("PRAGMA synchronous = NORMAL")
     migrate(conn, location)
+
+
+def _execute_rows(
+    conn: sqlite3.Connection,
+    statements: Sequence[tuple[int, str]],
+    values: list[Any],
+    start: int,
+    stop: int,
+) -> None:
+    """Run ``statements`` (rows per statement, SQL) over the step rows whose
+    flat parameters are ``values[start:stop]``: whole chunks of the largest
+    size first, the rest in smaller ones."""
+    done, left = start, stop - start
+    for rows, sql in statements:
+        width = rows * _sql.STEP_WIDTH
+        count = left // width
+        if count:
+            end = done + count * width
+            conn.executemany(sql, (values[i : i + width] for i in range(done, end, width)))
+            done, left = end, left - count * width
 
 
 def _retry_while_busy(setup: Callable[[], None]) -> None:

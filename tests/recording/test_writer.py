@@ -1,4 +1,4 @@
-"""A burst of steps waits for the writer instead of piling up, but never for a stuck one."""
+"""The background writer: bursts wait for it (never for a stuck one); what its batches say."""
 
 from __future__ import annotations
 
@@ -113,3 +113,36 @@ def test_the_writer_is_waited_for_again_once_it_writes(stuck: StuckStore) -> Non
 def test_a_negative_wait_is_refused(wait: float) -> None:
     with pytest.raises(ConfigurationError, match="queue_wait"):
         agentreel.configure(store=MemoryStore(), queue_wait=wait)
+
+
+class BatchLog(MemoryStore):
+    """A memory store that notes each batch's steps and how many it called new."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches: list[tuple[int, list[tuple[int, str]]]] = []
+
+    def write(self, batch: WriteBatch) -> None:
+        rows = [(row.number, str(row.status)) for row in batch.steps]
+        self.batches.append((batch.new_steps, rows))
+        super().write(batch)
+
+
+def test_the_writer_calls_new_only_steps_it_never_wrote() -> None:
+    store = BatchLog()
+    agentreel.configure(store=store, flush_interval=30)
+    with agentreel.session("s"):
+        with agentreel.step("tool", "long"):
+            with agentreel.step("tool", "short"):
+                pass
+            assert agentreel.flush()  # "long" is written running, "short" finished
+            with agentreel.step("tool", "later"):
+                pass
+    assert agentreel.flush()
+    agentreel.shutdown()
+    steps = [b for b in store.batches if b[1]]
+    assert steps == [
+        (2, [(1, "running"), (2, "ok")]),
+        # "long" ends: written before, so after the one new step.
+        (1, [(3, "ok"), (1, "ok")]),
+    ]
