@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Iterator
@@ -10,7 +11,7 @@ import pytest
 
 import agentreel
 from agentreel.errors import ConfigurationError
-from agentreel.recording import Recorder
+from agentreel.recording import Recorder, StepHandle
 from agentreel.storage import MemoryStore, WriteBatch
 
 
@@ -146,3 +147,30 @@ def test_the_writer_calls_new_only_steps_it_never_wrote() -> None:
         # "long" ends: written before, so after the one new step.
         (1, [(3, "ok"), (1, "ok")]),
     ]
+
+
+class HandleCounter(MemoryStore):
+    """Notes how many step handles are alive while each batch is written."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.alive: list[int] = []
+
+    def write(self, batch: WriteBatch) -> None:
+        if batch.steps:
+            self.alive.append(sum(type(o) is StepHandle for o in gc.get_objects()))
+        super().write(batch)
+
+
+def test_the_writer_lets_handles_go_before_it_writes() -> None:
+    # Handles kept through the write would live long enough to burden the
+    # garbage collector's older generations.
+    store = HandleCounter()
+    agentreel.configure(store=store, flush_interval=30)
+    with agentreel.session("s"):
+        for i in range(200):
+            with agentreel.step("tool", f"t{i}"):
+                pass
+    assert agentreel.flush()
+    agentreel.shutdown()
+    assert store.alive == [0]
