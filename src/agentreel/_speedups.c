@@ -179,7 +179,7 @@ wide_has_run(int kind, const void *data, Py_ssize_t n, unsigned length)
 }
 
 static PyObject *
-has_token_run(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+has_token_run(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
     if (nargs != 2) {
         PyErr_SetString(PyExc_TypeError, "has_token_run(text, length) takes two arguments");
@@ -235,6 +235,10 @@ static struct PyModuleDef module = {
     "Optional C versions of agentreel's hottest loops (see the .c file).",
     0,
     methods,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
 };
 
 PyMODINIT_FUNC
