@@ -5,14 +5,15 @@ from __future__ import annotations
 import gc
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import pytest
 
 import agentreel
 from agentreel.errors import ConfigurationError
 from agentreel.recording import Recorder, StepHandle
-from agentreel.storage import MemoryStore, WriteBatch
+from agentreel.recording._writer import CHUNK
+from agentreel.storage import MemoryStore, WriteBatch, WritesMany
 
 
 class SlowStore(MemoryStore):
@@ -174,3 +175,52 @@ def test_the_writer_lets_handles_go_before_it_writes() -> None:
     assert agentreel.flush()
     agentreel.shutdown()
     assert store.alive == [0]
+
+
+class ManyLog(MemoryStore):
+    """A memory store that also writes several batches at once, noting their sizes."""
+
+    def __init__(self, fail_after: int | None = None) -> None:
+        super().__init__()
+        self.sizes: list[int] = []
+        self.fail_after = fail_after
+
+    def write_many(self, batches: Iterable[WriteBatch]) -> None:
+        for batch in batches:
+            if self.fail_after is not None and len(self.sizes) == self.fail_after:
+                raise OSError("disk full")
+            self.sizes.append(len(batch.steps) + len(batch.sessions))
+            self.write(batch)
+
+
+def test_a_store_that_writes_many_gets_small_batches() -> None:
+    store = ManyLog()
+    assert isinstance(store, WritesMany)
+    agentreel.configure(store=store, flush_interval=30)
+    with agentreel.session("s"):
+        for i in range(300):
+            with agentreel.step("tool", f"t{i}"):
+                pass
+    assert agentreel.flush()
+    agentreel.shutdown()
+    assert sum(store.sizes) >= 301
+    assert max(store.sizes) <= CHUNK
+    (summary,) = store.list_sessions()
+    assert summary.step_count == 300
+
+
+def test_what_a_failed_write_many_was_given_or_not_asked_for_is_counted_lost() -> None:
+    store = ManyLog(fail_after=1)
+    agentreel.configure(store=store, flush_interval=30)
+    with agentreel.session("s"):
+        for i in range(300):
+            with agentreel.step("tool", f"t{i}"):
+                pass
+    assert agentreel.flush(timeout=10)  # returns: nothing is retried for ever
+    stats = agentreel.stats()
+    agentreel.shutdown()
+    # The store failed on its second batch: the first, which it took, and
+    # the rest, which it never asked for, are counted lost: 300 steps and
+    # the session, queued at its start and at its end.
+    assert store.sizes == [CHUNK]
+    assert stats["write_errors"] == 302

@@ -9,12 +9,14 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
 
-from agentreel.errors import SchemaTooNew, StoreError, StoreUnavailable
+from agentreel.errors import SchemaTooNew, StoreError, StoreUnavailable, UnknownSession
 from agentreel.model import Status, StepKind
 from agentreel.storage import SQLiteStore, WriteBatch, _sqlite
 from agentreel.storage._migrations import LATEST, MIGRATIONS, MIGRATIONS_TABLE
@@ -327,3 +329,27 @@ def test_numbering_when_the_session_key_cache_is_full(
         assert got == {"a": {"x": 1, "y": 2}, "d": {"x": 1}, "c": {"z": 2}}
     finally:
         store.close()
+
+
+def test_write_many_commits_all_batches_or_none(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "reel.db")
+    make = Factory()
+    sid = make.session_id()
+    made: list[int] = []
+
+    def batches(bad_at: int | None) -> Iterator[WriteBatch]:
+        for n in range(1, 4):
+            made.append(n)  # each batch is made only when the store asks for it
+            attributes: dict[str, Any] = {"n": n}
+            if n == bad_at:
+                attributes["bad"] = object()  # not JSON-safe: the write fails
+            yield WriteBatch(steps=[make.row(sid, n, attributes=attributes)], new_steps=1)
+
+    with pytest.raises(StoreError):
+        store.write_many(batches(bad_at=3))
+    assert made == [1, 2, 3]
+    with pytest.raises(UnknownSession):
+        store.get_steps(sid)  # the first two batches were rolled back with the third
+    store.write_many(batches(bad_at=None))
+    assert [s.attributes for s in store.get_steps(sid)] == [{"n": 1}, {"n": 2}, {"n": 3}]
+    store.close()

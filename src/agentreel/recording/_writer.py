@@ -23,20 +23,22 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import orjson
 
 from agentreel.model import Session, Status, StepRow
 from agentreel.payloads import PayloadEncoder, jsonable
-from agentreel.storage import Store, WriteBatch
+from agentreel.storage import Store, WriteBatch, WritesMany
 
 from ._live import SessionHandle, StepHandle
 from ._redact import TOKEN_RUN, Redactor
 from ._redact import has_token_run as _has_run
 from ._stats import Stats, logger
 
+#: Queue items per batch for a store that writes several in one transaction.
+CHUNK = 128
 _EMPTY = b"{}"
 _RUNNING = Status.RUNNING
 _OK = Status.OK
@@ -49,6 +51,15 @@ class _FlushMarker:
 
     def __init__(self) -> None:
         self.done = threading.Event()
+
+
+class _Made:
+    """How many items one drain took off the queue, and what its batches hold."""
+
+    __slots__ = ("sessions", "steps", "taken")
+
+    def __init__(self) -> None:
+        self.taken = self.steps = self.sessions = 0
 
 
 class Writer:
@@ -86,6 +97,9 @@ class Writer:
         self._interval = flush_interval
         self._max_chars = max_payload_chars
         self._encoder = PayloadEncoder()
+        # A store that writes several batches in one transaction gets small
+        # ones, each made just before it is written (see WritesMany).
+        self._write_many = store.write_many if isinstance(store, WritesMany) else None
         self._wake = threading.Event()
         self._stopping = False
         self._thread = threading.Thread(target=self._run, name="agentreel-writer", daemon=True)
@@ -153,29 +167,55 @@ class Writer:
                 return
 
     def _drain(self) -> None:
-        queue = self._queue
-        count = min(len(queue), self._batch_size * 4)
-        popleft = queue.popleft
-        items = [popleft() for _ in range(count)]
+        count = min(len(self._queue), self._batch_size * 4)
         markers: list[_FlushMarker] = []
+        made = _Made()
         try:
-            batch = self._build(items, markers)
-        except Exception as exc:  # a bug here must not kill the thread
-            self._stats.loss("write_errors", len(items), f"building a batch failed: {exc!r}")
-            batch = None
-        if batch:
-            try:
-                self.store.write(batch)
-            except Exception as exc:
-                lost = len(batch.steps) + len(batch.sessions)
-                self._stats.loss("write_errors", lost, f"{type(exc).__name__}: {exc}")
+            if self._write_many is not None:
+                self._write_many(self._batches(count, CHUNK, markers, made))
             else:
-                self._stats.add("steps", len(batch.steps))
-                self._stats.add("sessions", len(batch.sessions))
+                for batch in self._batches(count, count, markers, made):
+                    self.store.write(batch)
+        except Exception as exc:  # the store failed: what it was given is lost
+            # So is what it did not ask for (a closed store fails before it
+            # asks): left queued, it would be tried again and again.
+            popleft = self._queue.popleft
+            lost = made.steps + made.sessions
+            for _ in range(count - made.taken):
+                item = popleft()
+                if type(item) is _FlushMarker:
+                    markers.append(item)
+                else:
+                    lost += 1
+            self._stats.loss("write_errors", lost, f"{type(exc).__name__}: {exc}")
+        else:
+            self._stats.add("steps", made.steps)
+            self._stats.add("sessions", made.sessions)
         # Everything queued before a marker is in this batch (or an earlier
         # one); what came after it may be too, which flush() does not mind.
         for marker in markers:
             marker.done.set()
+
+    def _batches(
+        self, count: int, size: int, markers: list[_FlushMarker], made: _Made
+    ) -> Iterator[WriteBatch]:
+        """Take ``count`` items off the queue, ``size`` at a time, each turned
+        into a batch only when it is asked for; count what the batches hold."""
+        popleft = self._queue.popleft
+        while count > 0:
+            take = min(size, count)
+            count -= take
+            items = [popleft() for _ in range(take)]
+            made.taken += take
+            try:
+                batch = self._build(items, markers)
+            except Exception as exc:  # a bug here must not kill the thread
+                self._stats.loss("write_errors", take, f"building a batch failed: {exc!r}")
+                continue
+            if batch:
+                made.steps += len(batch.steps)
+                made.sessions += len(batch.sessions)
+                yield batch
 
     def _build(self, items: list[Any], markers: list[_FlushMarker]) -> WriteBatch:
         # A step handle is in the queue at most once at a time (see

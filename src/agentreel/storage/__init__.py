@@ -13,6 +13,7 @@ from ._protocol import (
     Transaction,
     Transactional,
     WriteBatch,
+    WritesMany,
     load_payload,
 )
 from ._sqlite import SQLiteStore
@@ -33,6 +34,7 @@ __all__ = [
     "Transaction",
     "Transactional",
     "WriteBatch",
+    "WritesMany",
     "default_db_path",
     "live_board",
     "load_payload",

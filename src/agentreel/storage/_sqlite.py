@@ -149,6 +149,12 @@ class SQLiteStore(SqlReads):
         with self._writing("writing to") as conn:
             self._write(conn, batch)
 
+    def write_many(self, batches: Iterable[WriteBatch]) -> None:
+        """Each of ``batches`` in turn, in one transaction (see ``WritesMany``)."""
+        with self._writing("writing to") as conn:
+            for batch in batches:
+                self._write(conn, batch)
+
     def _write(self, conn: sqlite3.Connection, batch: WriteBatch) -> None:
         sessions, steps, blobs = batch.sessions, batch.steps, batch.blobs
         if sessions:
