@@ -2,10 +2,12 @@
 
 "When to write" lives here; "how to write" is the store's ``write()``. The
 producer side (``submit``) is a deque append and a length check; the writer
-thread wakes every ``flush_interval`` or when a batch's worth is waiting,
-turns the handles it drained into one ``WriteBatch`` and hands it to the
-store in one transaction. A handle submitted at start and again at end within
-one batch is written once, in its final state.
+thread wakes every ``flush_interval`` or when a batch's worth is waiting and
+hands what it drained to the store in one transaction: as one ``WriteBatch``,
+or, to a store that can take several at once (``WritesMany``), as batches of
+``CHUNK`` records, each made from its handles just before the store writes it.
+A handle submitted at start and again at end within one batch is written
+once, in its final state.
 
 A program that records steps faster than they can be written (a tight loop
 of steps, thousands a second) would otherwise queue up to ``queue_size`` of
@@ -14,7 +16,7 @@ submitting thread waits, at most ``queue_wait`` seconds, for the writer to
 empty the queue. Besides keeping those steps, this is cheaper: handles
 written soon after they were made are still in the CPU's caches, and fewer of
 them live long enough to be traversed by the garbage collector's older
-generations (measured on bench/record_overhead.py: 8 % less CPU per step).
+generations (measured on bench/record_overhead.py: 9 to 12 % less CPU a step).
 A writer that does not empty the queue in time (a database locked by another
 process, say) is not waited for again until it has written a batch.
 """
