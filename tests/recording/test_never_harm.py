@@ -18,6 +18,8 @@ import pytest
 import agentreel
 from agentreel.storage import MemoryStore, SQLiteStore, WriteBatch, load_payload
 
+from ._stores import SlowStore
+
 
 class Unprintable:
     def __repr__(self) -> str:
@@ -68,18 +70,6 @@ def test_exception_with_broken_str_is_still_recorded(recorded: Any) -> None:
     step = recorded.get_step(summary.session.id, 1)
     assert step.error is not None
     assert step.error.message == "<str() of the exception failed>"
-
-
-class SlowStore(MemoryStore):
-    """A real memory store whose writes take a while (a slow disk)."""
-
-    def __init__(self, delay: float) -> None:
-        super().__init__()
-        self.delay = delay
-
-    def write(self, batch: WriteBatch) -> None:
-        time.sleep(self.delay)
-        super().write(batch)
 
 
 def test_full_queue_drops_and_counts(caplog: pytest.LogCaptureFixture) -> None:

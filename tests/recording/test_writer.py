@@ -13,19 +13,9 @@ import agentreel
 from agentreel.errors import ConfigurationError
 from agentreel.recording import Recorder, StepHandle
 from agentreel.recording._writer import CHUNK
-from agentreel.storage import MemoryStore, WriteBatch, WritesMany
+from agentreel.storage import MemoryStore, Store, WriteBatch, WritesMany
 
-
-class SlowStore(MemoryStore):
-    """A real memory store whose every write takes a while (a slow disk)."""
-
-    def __init__(self, delay: float) -> None:
-        super().__init__()
-        self.delay = delay
-
-    def write(self, batch: WriteBatch) -> None:
-        time.sleep(self.delay)
-        super().write(batch)
+from ._stores import SlowStore
 
 
 class StuckStore(MemoryStore):
@@ -163,17 +153,24 @@ class HandleCounter(MemoryStore):
         super().write(batch)
 
 
+def _record(store: Store, steps: int) -> dict[str, int]:
+    """Record ``steps`` steps into ``store``, written in one go by the flush; the stats."""
+    agentreel.configure(store=store, flush_interval=30)
+    with agentreel.session("s"):
+        for i in range(steps):
+            with agentreel.step("tool", f"t{i}"):
+                pass
+    assert agentreel.flush(timeout=10)  # returns: nothing is retried for ever
+    stats = agentreel.stats()
+    agentreel.shutdown()
+    return stats
+
+
 def test_the_writer_lets_handles_go_before_it_writes() -> None:
     # Handles kept through the write would live long enough to burden the
     # garbage collector's older generations.
     store = HandleCounter()
-    agentreel.configure(store=store, flush_interval=30)
-    with agentreel.session("s"):
-        for i in range(200):
-            with agentreel.step("tool", f"t{i}"):
-                pass
-    assert agentreel.flush()
-    agentreel.shutdown()
+    _record(store, 200)
     assert store.alive == [0]
 
 
@@ -196,13 +193,7 @@ class ManyLog(MemoryStore):
 def test_a_store_that_writes_many_gets_small_batches() -> None:
     store = ManyLog()
     assert isinstance(store, WritesMany)
-    agentreel.configure(store=store, flush_interval=30)
-    with agentreel.session("s"):
-        for i in range(300):
-            with agentreel.step("tool", f"t{i}"):
-                pass
-    assert agentreel.flush()
-    agentreel.shutdown()
+    _record(store, 300)
     assert sum(store.sizes) >= 301
     assert max(store.sizes) <= CHUNK
     (summary,) = store.list_sessions()
@@ -211,14 +202,7 @@ def test_a_store_that_writes_many_gets_small_batches() -> None:
 
 def test_what_a_failed_write_many_was_given_or_not_asked_for_is_counted_lost() -> None:
     store = ManyLog(fail_after=1)
-    agentreel.configure(store=store, flush_interval=30)
-    with agentreel.session("s"):
-        for i in range(300):
-            with agentreel.step("tool", f"t{i}"):
-                pass
-    assert agentreel.flush(timeout=10)  # returns: nothing is retried for ever
-    stats = agentreel.stats()
-    agentreel.shutdown()
+    stats = _record(store, 300)
     # The store failed on its second batch: the first, which it took, and
     # the rest, which it never asked for, are counted lost: 300 steps and
     # the session, queued at its start and at its end.
