@@ -200,9 +200,11 @@ has_token_run(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nar
                                PyBytes_GET_SIZE(text), (unsigned)length);
     }
     else if (PyUnicode_Check(text)) {
-        if (PyUnicode_READY(text) < 0) {
+#if PY_VERSION_HEX < 0x030C0000
+        if (PyUnicode_READY(text) < 0) { /* every str is ready from 3.12 on */
             return NULL;
         }
+#endif
         int kind = PyUnicode_KIND(text);
         Py_ssize_t n = PyUnicode_GET_LENGTH(text);
         if (kind == PyUnicode_1BYTE_KIND) {

@@ -51,7 +51,8 @@ def _burst(recorder: Recorder, steps: int) -> int:
 
 def test_a_burst_waits_for_the_writer_and_loses_nothing() -> None:
     store = SlowStore(0.005)
-    recorder = agentreel.configure(store=store, queue_size=5_000)
+    # A generous wait: on a loaded machine a drain may take longer than the default.
+    recorder = agentreel.configure(store=store, queue_size=5_000, queue_wait=10)
     assert recorder is not None
     high = recorder.writer.high_water
     assert high == 1024
@@ -90,7 +91,7 @@ def test_a_stuck_writer_is_waited_for_once(stuck: StuckStore) -> None:
 
 
 def test_the_writer_is_waited_for_again_once_it_writes(stuck: StuckStore) -> None:
-    recorder = agentreel.configure(store=stuck, queue_size=50_000, queue_wait=0.2)
+    recorder = agentreel.configure(store=stuck, queue_size=50_000, queue_wait=1)
     assert recorder is not None
     writer = recorder.writer
     # Stalled: after one wait the burst runs past the mark.
@@ -99,6 +100,17 @@ def test_the_writer_is_waited_for_again_once_it_writes(stuck: StuckStore) -> Non
     assert agentreel.flush(timeout=30)
     longest = _burst(recorder, 4_000)
     assert longest <= writer.high_water + 1, longest
+
+
+def test_a_small_queue_is_waited_for_at_half() -> None:
+    recorder = agentreel.configure(store=SlowStore(0.001), queue_size=200, queue_wait=10)
+    assert recorder is not None
+    assert recorder.writer.high_water == 100
+    longest = _burst(recorder, 1_000)
+    dropped = agentreel.stats()["dropped_queue_full"]
+    agentreel.shutdown()
+    assert longest <= 101, longest
+    assert dropped == 0
 
 
 @pytest.mark.parametrize("wait", [-1.0, float("nan")])

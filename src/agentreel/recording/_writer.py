@@ -11,12 +11,13 @@ once, in its final state.
 
 A program that records steps faster than they can be written (a tight loop
 of steps, thousands a second) would otherwise queue up to ``queue_size`` of
-them and then lose the rest. Past two batches' worth (``high_water``) a
-submitting thread waits, at most ``queue_wait`` seconds, for the writer to
-empty the queue. Besides keeping those steps, this is cheaper: handles
-written soon after they were made are still in the CPU's caches, and fewer of
-them live long enough to be traversed by the garbage collector's older
-generations (measured on bench/record_overhead.py: 9 to 12 % less CPU a step).
+them and then lose the rest. Past two batches' worth, or half the queue if
+that is less (``high_water``), a submitting thread waits, at most
+``queue_wait`` seconds, for the writer to empty the queue. Besides keeping
+those steps, this is cheaper: handles written soon after they were made are
+still in the CPU's caches, and fewer of them live long enough to be traversed
+by the garbage collector's older generations (measured on
+bench/record_overhead.py: 9 to 12 % less CPU a step).
 A writer that does not empty the queue in time (a database locked by another
 process, say) is not waited for again until it has written a batch.
 """
@@ -89,8 +90,9 @@ class Writer:
         self._queue: deque[Any] = deque()
         self._queue_size = queue_size
         self._batch_size = batch_size
-        #: Queue length past which submit() waits for the writer (if queue_wait > 0).
-        self.high_water = batch_size * 2 if queue_wait > 0 else queue_size
+        #: Queue length past which submit() waits for the writer (if queue_wait > 0):
+        #: two batches, or half a smaller queue (a full one drops records).
+        self.high_water = min(batch_size * 2, max(queue_size // 2, 1)) if queue_wait else queue_size
         self._queue_wait = queue_wait
         #: Set by the writer each time it has emptied the queue once more.
         self._drained = threading.Event()
