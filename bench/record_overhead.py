@@ -176,6 +176,17 @@ def _child(variant: str, n: int) -> None:
 BASELINE = "agentreel-baseline"
 
 
+def _has_speedups(src: str | None = None) -> bool:
+    """Whether the agentreel package (the one under ``src``) has its C extension built.
+
+    ``git archive`` does not carry the built extension: a baseline tree made
+    that way records with the pure-Python prefilter unless it is built there.
+    """
+    env = None if src is None else {**os.environ, "PYTHONPATH": os.path.abspath(src)}
+    check = [sys.executable, "-c", "import agentreel._speedups"]
+    return subprocess.run(check, env=env, capture_output=True).returncode == 0
+
+
 def _spawn(variant: str, n: int, baseline_src: str | None = None) -> object:
     env = None
     if variant == BASELINE:
@@ -217,6 +228,9 @@ def main() -> None:
         if not os.path.isdir(os.path.join(args.baseline_src, "agentreel")):
             raise SystemExit(f"--baseline-src: no agentreel package under {args.baseline_src}")
         variants.insert(2, BASELINE)
+    speedups = {"agentreel": _has_speedups()}
+    if args.baseline_src:
+        speedups[BASELINE] = _has_speedups(args.baseline_src)
     runs: dict[str, list[float]] = {v: [] for v in variants}
     for _ in range(args.rounds):
         for v in variants:
@@ -225,9 +239,11 @@ def main() -> None:
             runs[v].append(seconds / (args.steps - args.steps % DEPTH) * 1e6)
     result = {v: statistics.median(us) for v, us in runs.items()}
     if args.json:
-        print(json.dumps({"us_per_step": result, "runs": runs}))
+        print(json.dumps({"us_per_step": result, "runs": runs, "c_extension": speedups}))
         return
     print(f"{args.steps} steps, {args.rounds} rounds, median CPU us per step (all threads):")
+    built = ", ".join(f"{v} {'yes' if has else 'no'}" for v, has in speedups.items())
+    print(f"  (C extension agentreel._speedups: {built})")
     for v in variants:
         lo, hi = min(runs[v]), max(runs[v])
         print(f"  {v:<19} {result[v]:8.2f}   (min {lo:.2f}, max {hi:.2f})")
