@@ -20,6 +20,7 @@ RANK = {
     "errors": 0,
     "_version": 0,
     "_speedups": 0,
+    "_redact": 1,
     "model": 1,
     "_units": 1,
     "_http": 1,

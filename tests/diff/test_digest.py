@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import agentreel
+from agentreel._redact import MASK
 from agentreel.diff import REDACTED, diff_sessions, normalise, request_digest
-from agentreel.recording._redact import MASK
 from agentreel.storage import MemoryStore, SQLiteStore, load_payload
 
 from ._build import S, batch

@@ -1,7 +1,16 @@
-"""Ingest's redaction walk (keys remembered) answers exactly as the redactor's own."""
+"""Ingest's redaction (JSON tests, then the redactor's walk) masks what a plain walk does.
+
+The reference below is independent of the redactor's code path: every key
+meets the key expression, and every string the secret expressions, with no
+cache, fast path or anchor test. Its one rule beyond them is the documented
+one (``agentreel._redact``): text without an "@" or a run of 15 token
+characters is not searched (which leaves a bare PEM header, with no key
+body, as it is).
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import orjson
@@ -9,9 +18,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agentreel.otel._sanitize import _MASK, Cleaner
+from agentreel._redact import _SECRET, _SENSITIVE_KEY, _URL_PASSWORD
+from agentreel.otel._sanitize import Cleaner
 from agentreel.recording import MASK, Redactor
-from agentreel.recording._redact import _SENSITIVE_KEY
 
 KEYS = st.sampled_from(
     ["api_key", "Authorization", "user.token", "input_tokens", "name", "x-api-key",
@@ -29,17 +38,52 @@ VALUES = st.recursive(
 )
 
 
-def test_the_mask_is_the_redactors() -> None:
-    assert _MASK == MASK
+_TOKEN_RUN = re.compile(r"[A-Za-z0-9_+/=.~\-]{15}")
+
+
+class Reference:
+    """A plain recursive walk with the expressions: what redaction means."""
+
+    def __init__(self, extra: tuple[str, ...] = ()) -> None:
+        self.extra = {k.lower() for k in extra}
+        self.count = 0
+
+    def _mask(self, match: re.Match[str]) -> str:
+        self.count += 1
+        groups = match.groupdict()
+        return (groups.get("bearer") or groups.get("urlpre") or "") + MASK
+
+    def value(self, value: Any) -> Any:
+        if isinstance(value, str):
+            if "@" not in value and not _TOKEN_RUN.search(value):
+                return value
+            return _URL_PASSWORD.sub(self._mask, _SECRET.sub(self._mask, value))
+        if isinstance(value, dict):
+            out = {}
+            for k, v in value.items():
+                sensitive = isinstance(k, str) and (
+                    k.lower() in self.extra or _SENSITIVE_KEY.search(k) is not None
+                )
+                if sensitive and v is not None and v != "":
+                    self.count += 1
+                    out[k] = MASK
+                else:
+                    out[k] = self.value(v)
+            return out
+        if isinstance(value, list):
+            return [self.value(v) for v in value]
+        return value
 
 
 @settings(max_examples=300, deadline=None)
 @given(VALUES, st.sampled_from([(), ("sauce",), ("K",)]))
-def test_cleaner_redacts_as_the_redactor_does(value: Any, extra: tuple[str, ...]) -> None:
-    reference = Redactor(extra_keys=extra)
+def test_cleaner_redacts_as_the_reference_does(value: Any, extra: tuple[str, ...]) -> None:
+    reference = Reference(extra)
     expected = reference.value(value)
-    ours = Redactor(extra_keys=extra)
-    cleaner = Cleaner(ours, 10**9)
+    redactor = Redactor(extra_keys=extra)
+    assert redactor.value(value) == expected
+    assert redactor.count == reference.count
+    cleaner = Cleaner(Redactor(extra_keys=extra), 10**9)
     assert cleaner.value(value, 0) == expected
     assert cleaner.redacted == reference.count
     try:
@@ -59,22 +103,25 @@ def test_a_disabled_redactor_changes_nothing() -> None:
 
 
 def _secret_texts() -> st.SearchStrategy[str]:
-    from agentreel.recording._redact import _SECRET, _URL_PASSWORD
-
     return st.from_regex(_SECRET) | st.from_regex(_URL_PASSWORD)
 
 
 @settings(max_examples=500, deadline=None)
 @given(_secret_texts(), st.text(max_size=20), st.text(max_size=20))
-def test_text_matching_any_secret_pattern_is_redacted_as_the_redactor_does(
+def test_text_matching_any_secret_pattern_is_redacted_as_the_reference_does(
     secret: str, before: str, after: str
 ) -> None:
-    # The cleaner skips the redactor's expression for text without any of the
-    # literals its patterns need; text that one of them matches must not be skipped.
+    # The redactor skips its expressions for text without a token run or "@",
+    # or without any of the literals its patterns need, and the cleaner skips
+    # the strings of JSON without those literals; text that one of them
+    # matches must not be skipped.
     for text in (secret, before + secret + after, f"key {secret}"):
         value = {"text": text, "nested": [{"deeper": text}]}
-        reference = Redactor()
+        reference = Reference()
         expected = reference.value(value)
+        redactor = Redactor()
+        assert redactor.value(value) == expected
+        assert redactor.count == reference.count
         cleaner = Cleaner(Redactor(), 10**9)
         assert cleaner.value(value, 0) == expected
         assert cleaner.redacted == reference.count
@@ -95,11 +142,12 @@ def test_every_kind_of_secret_in_prose_is_found() -> None:
     for secret in secrets:
         text = f"the conversation conv-000001-00-abcdef12 used {secret} yesterday"
         cleaned = Cleaner(Redactor(), 10**9).value([text], 0)
-        assert cleaned == Redactor().value([text]) != [text], secret
+        assert cleaned == Reference().value([text]) != [text], secret
 
 
 def test_the_json_anchors_cover_the_text_anchors() -> None:
-    from agentreel.otel._sanitize import _ANCHORS, _ANCHORS_BYTES
+    from agentreel._redact import _ANCHORS
+    from agentreel.otel._sanitize import _ANCHORS_BYTES
 
     for anchor in _ANCHORS:
         assert any(short in anchor.encode() for short in _ANCHORS_BYTES), anchor
@@ -131,7 +179,7 @@ def test_the_sensitive_key_expression_is_the_one_copied_above() -> None:
 def test_extra_sensitive_keys_are_seen_in_json(extra: tuple[str, ...]) -> None:
     for key in {extra[0], extra[0].upper(), extra[0].lower()}:
         value = {"outer": [{key: "hidden value"}], "k": "v"}
-        reference = Redactor(extra_keys=extra)
+        reference = Reference(extra)
         expected = reference.value(value)
         cleaner = Cleaner(Redactor(extra_keys=extra), 10**9)
         assert cleaner.value(value, 0, orjson.dumps(value)) == expected
@@ -187,3 +235,36 @@ def test_payloads_looked_at_together_are_cleaned_as_one_at_a_time(
     assert refs == expected
     assert found == blobs
     assert together.redacted == one.redacted
+
+
+PLAIN = st.text(alphabet="abc xyz.", max_size=40)  # no string can hold a secret
+PLAIN_VALUES = st.recursive(
+    PLAIN | st.none() | st.integers() | st.booleans(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(KEYS, inner, max_size=5),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(PLAIN_VALUES, st.sampled_from([(), ("sauce",)]))
+def test_looking_at_keys_only_is_enough_when_no_string_can_hold_a_secret(
+    value: Any, extra: tuple[str, ...]
+) -> None:
+    reference = Reference(extra)
+    expected = reference.value(value)
+    redactor = Redactor(extra_keys=extra)
+    assert redactor.value(value, texts=False) == expected
+    assert redactor.count == reference.count
+
+
+def test_looking_at_keys_only_leaves_strings_alone() -> None:
+    secret = "sk-abcdefghijklmnopqrstuvwxyz012345"
+    value = {"note": secret, "api_key": "k", "deeper": [{"token": 3, "text": secret}]}
+    redactor = Redactor()
+    assert redactor.value(value, texts=False) == {
+        "note": secret,
+        "api_key": MASK,
+        "deeper": [{"token": MASK, "text": secret}],
+    }
+    assert redactor.count == 2
+    assert Redactor(enabled=False).value(value, texts=False) is value

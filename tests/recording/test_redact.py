@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+import uuid
 from typing import Any
 
 import pytest
 
 import agentreel
+from agentreel import _redact
 from agentreel.recording import MASK, Redactor
 from agentreel.storage import SQLiteStore, load_payload
 
@@ -212,3 +215,51 @@ def test_sensitive_keys_are_masked_at_any_depth(recorded: SQLiteStore) -> None:
         {"gen_ai.request.model": "x", "http": {"headers": [{"authorization": MASK}]}},
         shapes[2],
     ]
+
+
+class _CountingSearch:
+    """Stands in for the sensitive-key expression, noting each key searched."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+        self.searched: list[str] = []
+
+    def search(self, key: str) -> re.Match[str] | None:
+        self.searched.append(key)
+        return self.pattern.search(key)
+
+
+def test_key_verdicts_are_shared_by_redactors_with_the_same_extra_keys(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The server makes a Redactor per request: each key name is searched
+    # once, not once a request; a different set of extra keys judges anew.
+    counting = _CountingSearch(_redact._SENSITIVE_KEY)
+    monkeypatch.setattr(_redact, "_SENSITIVE_KEY", counting)
+    harmless, sensitive = f"app.{uuid.uuid4().hex}", f"my_{uuid.uuid4().hex}.token"
+    value = {harmless: "v", sensitive: "s", "nested": [{harmless: 1, sensitive: 2}]}
+    masked = {harmless: "v", sensitive: MASK, "nested": [{harmless: 1, sensitive: MASK}]}
+    for _ in range(3):
+        assert Redactor().value(value) == masked
+        assert Redactor().is_sensitive_key(sensitive)
+    assert sorted(k for k in counting.searched if k in (harmless, sensitive)) == sorted(
+        [harmless, sensitive]
+    )
+    assert Redactor(extra_keys=(harmless.upper(),)).value(value) == {
+        harmless: MASK, sensitive: MASK, "nested": [{harmless: MASK, sensitive: MASK}]
+    }  # fmt: skip
+    assert counting.searched.count(sensitive) == 2
+
+
+def test_the_shared_key_caches_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_redact, "_KEY_CACHES", {})
+    monkeypatch.setattr(_redact, "_KNOWN_KEYS", 3)
+    monkeypatch.setattr(_redact, "_KNOWN_SETS", 2)
+    redactor = Redactor()
+    for i in range(10):
+        redactor.is_sensitive_key(f"k{i}")
+    assert len(_redact._KEY_CACHES[frozenset()]) <= 3
+    for extra in ("a", "b", "c"):
+        Redactor(extra_keys=(extra,))
+    assert len(_redact._KEY_CACHES) <= 2
+    assert redactor.is_sensitive_key("api_key")  # an old redactor keeps working

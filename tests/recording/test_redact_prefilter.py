@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from agentreel._redact import _SECRET, _URL_PASSWORD, may_hold_secret_bytes
 from agentreel.recording import MASK, Redactor
-from agentreel.recording._redact import _SECRET, _URL_PASSWORD, may_hold_secret_bytes
 
 # Each token-shaped alternative of _SECRET on its own (the PEM block is tested
 # below with a real key's shape). Generated matches are wrapped in characters

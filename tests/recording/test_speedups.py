@@ -11,8 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import agentreel
-from agentreel.recording import MASK, _redact, _writer
-from agentreel.recording._redact import TOKEN_CHARS, py_has_token_run
+from agentreel import _redact
+from agentreel._redact import TOKEN_CHARS, py_has_token_run
+from agentreel.recording import MASK, _writer
 from agentreel.storage import SQLiteStore
 
 

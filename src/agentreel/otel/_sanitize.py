@@ -1,15 +1,12 @@
 """Secrets masked and oversized strings cut before anything from a span is stored.
 
-Redaction is the recorder's (``agentreel.recording.Redactor``); it lives in a
-layer above this one, so the caller hands it in as any object with the same
-``value()`` method and ``count`` counter.
-
-Ingest walks every attribute and payload of every span, and the redactor's
-own walk asks a regular expression about every key it meets: on a 512-span
-request that was a third of the server's CPU. Spans repeat the same few
-dozen key names, so when the redactor also offers ``is_sensitive_key`` and
-``text`` (``Redactor`` does), :class:`Cleaner` walks with the answer for
-each key name remembered, and otherwise redacts exactly as ``value()`` does.
+Redaction is the recorder's (``agentreel._redact.Redactor``, which the caller
+hands in; any object with the same ``value()`` method and ``count`` counter
+does). Ingest walks every attribute and payload of every span; a
+``Redactor`` remembers each key name's verdict across requests, and what is
+ingest's own here is looking at a value's JSON first: when no string of it
+can hold a secret, the walk looks only at keys, and when no key can be
+sensitive either, there is no walk.
 """
 
 from __future__ import annotations
@@ -20,6 +17,7 @@ from typing import Any, Protocol
 
 import orjson
 
+from agentreel._redact import Redactor
 from agentreel.model import JSON, Session
 from agentreel.payloads import PayloadEncoder
 
@@ -34,25 +32,8 @@ class Redacting(Protocol):
     def value(self, value: Any) -> Any: ...
 
 
-#: Strings shorter than this are never searched for secrets (the redactor's own
-#: rule: its shortest match is a URL password, "a://b:c@"). It was 16 here, which
-#: let URL passwords in shorter strings through unmasked.
-_MIN_SECRET = 8
-#: Text that each of the redactor's secret patterns begins with, or needs
-#: (``agentreel.recording._redact``: ``_SECRET``, and ``://`` for a URL
-#: password), apart from a case-insensitive "bearer". The redactor's own
-#: prefilter lets any 15-character run of token characters through, which
-#: every response id, conversation id and tool call id is; its expression then
-#: costs 5 µs on a 41-character id and 125 µs on 700 characters of prose, most
-#: of the ingest time of a span with messages. Looking for these literals
-#: first costs well under a microsecond. ``tests/otel/test_cleaner.py``
-#: generates text matching each pattern and checks the two still agree.
-_ANCHORS = ("sk-", "AKIA", "ASIA", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_",
-            "xox", "AIza", "eyJ", "-----BEGIN", "://")  # fmt: skip
-#: Key names remembered per set of extra sensitive keys; a cache, cleared when full.
+#: Harmless key names remembered per set; a cache, cleared when full.
 _MAX_KEYS = 20_000
-_KEY_CACHES: dict[frozenset[str], dict[str, bool]] = {}
-_MASK = "[REDACTED]"
 #: Key names known not to be sensitive, per set of extra sensitive keys (see ``attributes_many``).
 _HARMLESS: dict[frozenset[str], set[str]] = {}
 #: Attribute value types the redaction walk never looks into (when no string can hold a secret).
@@ -62,27 +43,25 @@ _SCALARS = frozenset({str, int, float, bool, type(None)})
 class Cleaner:
     """Applies redaction and the length limit, counting what each changed."""
 
-    __slots__ = ("_extra", "_harmless", "_keys", "_limit", "_redactor", "_sensitive", "_text",
-                 "redacted", "truncated")  # fmt: skip
+    __slots__ = ("_extra", "_harmless", "_limit", "_redactor", "_text", "_walker", "redacted",
+                 "truncated")  # fmt: skip
 
-    def __init__(self, redactor: Redacting | None, limit: int) -> None:
+    def __init__(self, redactor: Redactor | Redacting | None, limit: int) -> None:
         self._redactor = redactor
         self._limit = limit
         self.redacted = 0
         self.truncated = 0
-        sensitive = getattr(redactor, "is_sensitive_key", None)
-        text = getattr(redactor, "text", None)
-        self._sensitive: Callable[[str], bool] | None = None
+        #: The redactor when it is an enabled Redactor, whose walk can be told
+        #: to leave strings alone; None: every value goes through ``value()``.
+        self._walker: Redactor | None = None
         self._text: Callable[[str], str] | None = None
-        self._keys: dict[str, bool] = {}
         self._harmless: set[str] = set()
         #: The redactor's extra sensitive key names as JSON bytes; None when one
         #: is not ASCII (then every walk looks at every key).
         self._extra: tuple[bytes, ...] | None = ()
-        if callable(sensitive) and callable(text) and getattr(redactor, "enabled", False):
-            extra: frozenset[str] = frozenset(getattr(redactor, "extra_keys", ()))
-            self._sensitive, self._text = sensitive, text
-            self._keys = _KEY_CACHES.setdefault(extra, {})
+        if isinstance(redactor, Redactor) and redactor.enabled:
+            extra = redactor.extra_keys
+            self._walker, self._text = redactor, redactor.text
             self._harmless = _HARMLESS.setdefault(extra, set())
             # A name JSON would escape (or not ASCII) cannot be looked for in JSON.
             if all(k.isascii() and orjson.dumps(k)[1:-1] == k.encode() for k in extra):
@@ -111,17 +90,17 @@ class Cleaner:
         redactor = self._redactor
         if redactor is not None:
             before = redactor.count
-            if self._sensitive is None:
+            walker = self._walker
+            if walker is None:
                 value = redactor.value(value)
             elif data is None:
-                # The same result as redactor.value(); the walk remembers key names.
-                value = self._walk(value, True)
+                value = walker.walk(value, self._text)
             else:
                 lower = data.lower()
                 # texts False: the caller looked for the anchors already.
                 texts = texts and _may_hold_secret_bytes(data, lower)
                 if texts or flat or _may_have_sensitive_keys(data, lower, self._extra):
-                    value = self._walk(value, texts)
+                    value = walker.walk(value, self._text if texts else None)
             self.redacted += redactor.count - before
         # No string can be longer than the JSON holding it: skip the walk when short.
         if size > self._limit:
@@ -150,7 +129,7 @@ class Cleaner:
                 datas.append(None)
         joined = b"\n".join([d for d in datas if d is not None])  # no anchor holds a newline
         if (
-            self._sensitive is None
+            self._walker is None
             or self._extra is None
             or _may_hold_secret_bytes(joined, joined.lower())
         ):
@@ -190,12 +169,10 @@ class Cleaner:
         """Remember which of ``attrs``'s keys are not sensitive (bounded, like the key cache)."""
         if len(harmless) >= _MAX_KEYS:
             harmless.clear()
-        keys = self._keys
+        assert self._walker is not None
+        sensitive = self._walker.is_sensitive_key
         for key in attrs:
-            sensitive = keys.get(key)
-            if sensitive is None:
-                sensitive = self._is_sensitive(key)
-            if not sensitive:
+            if not sensitive(key):
                 harmless.add(key)
 
     def payload(
@@ -228,7 +205,7 @@ class Cleaner:
         search per payload cost more than the rest of its cleaning. False
         lets :meth:`payload` look only at keys.
         """
-        if self._sensitive is None or not datas:
+        if self._walker is None or not datas:
             return True
         joined = b"\n".join(datas)  # no anchor holds a newline
         return _may_hold_secret_bytes(joined, joined.lower())
@@ -238,67 +215,6 @@ class Cleaner:
             return session
         metadata = self.value(dict(session.metadata), 0)
         return dataclasses.replace(session, metadata=metadata)
-
-    def _is_sensitive(self, key: str) -> bool:
-        assert self._sensitive is not None
-        found = self._sensitive(key)
-        if len(self._keys) >= _MAX_KEYS:
-            self._keys.clear()
-        self._keys[key] = found
-        return found
-
-    def _walk(self, value: Any, texts: bool) -> Any:
-        """The redactor's ``value()`` walk, key by key and string by string, same result.
-
-        With ``texts`` false, no string of ``value`` holds what a secret
-        pattern needs, and only keys are looked at.
-        """
-        kind = type(value)
-        if kind is str or (kind is not dict and kind is not list and isinstance(value, str)):
-            if not texts or len(value) < _MIN_SECRET or not _may_hold_secret(value):
-                return value
-            assert self._text is not None
-            return self._text(value)
-        if kind is dict or isinstance(value, dict):
-            keys = self._keys
-            out: dict[str, Any] | None = None
-            for k, v in value.items():
-                if v is None or v == "":
-                    continue  # nothing to mask, nothing to search
-                if not isinstance(k, str):
-                    new: Any = self._walk(v, texts)
-                else:
-                    sensitive = keys.get(k)
-                    if sensitive is None:
-                        sensitive = self._is_sensitive(k)
-                    if sensitive:
-                        new = _MASK
-                        assert self._redactor is not None
-                        self._redactor.count += 1
-                    else:
-                        # Most values are short strings and numbers: no call for them.
-                        kind_v = type(v)
-                        if kind_v is str:
-                            if not texts or len(v) < _MIN_SECRET:
-                                continue
-                        elif kind_v is int or kind_v is float or kind_v is bool:
-                            continue
-                        new = self._walk(v, texts)
-                if new is not v:
-                    if out is None:
-                        out = dict(value)
-                    out[k] = new
-            return value if out is None else out
-        if kind is list or isinstance(value, list):
-            items: list[Any] | None = None
-            for i, v in enumerate(value):
-                new = self._walk(v, texts)
-                if new is not v:
-                    if items is None:
-                        items = list(value)
-                    items[i] = new
-            return value if items is None else items
-        return value
 
     def _cut(self, value: JSON) -> JSON:
         if isinstance(value, str):
@@ -311,16 +227,6 @@ class Cleaner:
         if isinstance(value, list):
             return [self._cut(v) for v in value]
         return value
-
-
-def _may_hold_secret(text: str) -> bool:
-    """Whether ``text`` holds what any of the redactor's patterns starts with."""
-    for anchor in _ANCHORS:
-        if anchor in text:
-            return True
-    # "bearer" in any case; str.lower() folds exactly the letters that the
-    # pattern's (?i) does for b, e, a and r.
-    return "bearer" in text.lower()
 
 
 #: The anchors, some shortened to a part they share (a superset: fewer passes
@@ -340,7 +246,10 @@ _ANCHORS_BYTES = (
 
 
 def _may_hold_secret_bytes(data: bytes, lower: bytes) -> bool:
-    """:func:`_may_hold_secret` over a value's JSON, all its strings at once.
+    """The redactor's anchor test over a value's JSON, all its strings at once.
+
+    The anchors are ``agentreel._redact._ANCHORS``: when none is in the JSON,
+    the redactor's own string test would turn every string of it away.
 
     orjson escapes only quotes, backslashes and control characters, none of
     which is in an anchor, so an anchor in a string is an anchor in its JSON

@@ -1,5 +1,7 @@
 """Recording: the SDK hot path (sessions, steps, decorators, the background writer)."""
 
+from agentreel._redact import MASK, Redactor
+
 from ._api import agent, event, llm, retrieval, session, step, tool
 from ._context import ContextThreadPoolExecutor, carry_context, current_session, current_step
 from ._intercept import Answer, Hooks, Interceptor
@@ -17,7 +19,6 @@ from ._recorder import (
     shutdown,
     stats,
 )
-from ._redact import MASK, Redactor
 from ._stats import Counters
 
 __all__ = [

@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from agentreel._redact import Redactor
 from agentreel.errors import ConfigurationError
 from agentreel.model import DEFAULT_PROJECT, JSON, TokenUsage
 from agentreel.storage import Store, default_db_path, open_store
 
 from ._intercept import Hooks, Interceptor
 from ._live import SessionHandle
-from ._redact import Redactor
 from ._stats import Stats, logger
 from ._writer import Writer
 

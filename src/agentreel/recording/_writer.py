@@ -31,13 +31,13 @@ from typing import Any
 
 import orjson
 
+from agentreel._redact import TOKEN_RUN, Redactor
+from agentreel._redact import has_token_run as _has_run
 from agentreel.model import Session, Status, StepRow
 from agentreel.payloads import PayloadEncoder, jsonable
 from agentreel.storage import Store, WriteBatch, WritesMany
 
 from ._live import SessionHandle, StepHandle
-from ._redact import TOKEN_RUN, Redactor
-from ._redact import has_token_run as _has_run
 from ._stats import Stats, logger
 
 #: Queue items per batch for a store that writes several in one transaction.
@@ -337,7 +337,7 @@ class Writer:
             return s
 
         if self._redactor.enabled:
-            out = self._redactor._walk(value, text)
+            out = self._redactor.walk(value, text)
         else:
             out = _walk_strings(value, text)
         if self._redactor.count != before:
