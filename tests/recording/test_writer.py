@@ -161,7 +161,14 @@ class HandleCounter(MemoryStore):
 
     def write(self, batch: WriteBatch) -> None:
         if batch.steps:
-            self.alive.append(sum(type(o) is StepHandle for o in gc.get_objects()))
+            # Only this batch's session's: other tests may leave handles behind.
+            ids = {row.session_id for row in batch.steps}
+            alive = (
+                o
+                for o in gc.get_objects()
+                if type(o) is StepHandle and o.session is not None and o.session.id in ids
+            )
+            self.alive.append(sum(1 for _ in alive))
         super().write(batch)
 
 
