@@ -202,23 +202,19 @@ class Redactor:
         self.count += n
         return new
 
-    def value(self, value: Any, *, texts: bool = True) -> Any:
-        """A copy of ``value`` with secrets masked (the same object if none were).
-
-        ``texts`` False: the caller knows that no string of ``value`` can hold
-        a secret (none holds what :func:`_may_hold_secret` looks for), and
-        only keys are looked at.
-        """
+    def value(self, value: Any) -> Any:
+        """A copy of ``value`` with secrets masked (the same object if none were)."""
         if not self.enabled:
             return value
-        return self.walk(value, self.text if texts else None)
+        return self.walk(value, self.text)
 
     def walk(self, value: Any, text: Callable[[str], str] | None) -> Any:
         """``value`` with values under sensitive keys masked and ``text`` applied to strings.
 
         ``text`` sees every string of 8 characters or more not under a
         sensitive key (:meth:`text`, or a caller's function that also does
-        :meth:`text`); None leaves strings alone. Ignores ``enabled``.
+        :meth:`text`); None leaves strings alone, for a caller that knows no
+        string of ``value`` can hold a secret. Ignores ``enabled``.
         """
         kind = type(value)
         if kind is str or (kind is not dict and kind is not list and isinstance(value, str)):
