@@ -95,6 +95,17 @@ def test_huge_token_runs_do_not_hang() -> None:
     assert r.text("x" * 2_000_000) == "x" * 2_000_000
 
 
+def _stored_attributes(recorded: SQLiteStore, shapes: list[dict[str, Any]]) -> list[Any]:
+    """Record one step with each of ``shapes`` as its attributes; what was stored of each."""
+    with agentreel.session("s"):
+        for attributes in shapes:
+            with agentreel.step("tool", "t", attributes=dict(attributes)):
+                pass
+    agentreel.flush()
+    (summary,) = recorded.list_sessions()
+    return [step.attributes for step in recorded.get_steps(summary.session.id)]
+
+
 def test_everything_stored_is_redacted(recorded: SQLiteStore) -> None:
     key = SECRETS[0]
 
@@ -149,13 +160,7 @@ def test_key_names_are_judged_the_same_every_time(recorded: SQLiteStore) -> None
         {"api_key": "k3", "note": "e", "other": "f"},
         {"note": "g", "other": "h"},
     ]
-    with agentreel.session("s"):
-        for attributes in shapes:
-            with agentreel.step("tool", "t", attributes=dict(attributes)):
-                pass
-    agentreel.flush()
-    (summary,) = recorded.list_sessions()
-    got = [step.attributes for step in recorded.get_steps(summary.session.id)]
+    got = _stored_attributes(recorded, shapes)
     assert got == [{k: MASK if k == "api_key" else v for k, v in a.items()} for a in shapes]
 
 
@@ -180,13 +185,7 @@ def test_long_key_names_do_not_send_harmless_values_to_the_walk(
         {"gen_ai.request.model": "gpt-4o-mini", "note": f"key {key}"},
         {"gen_ai.request.model": "m", "nested": {"deep": [f"x {key}"]}},
     ]
-    with agentreel.session("s"):
-        for attributes in shapes:
-            with agentreel.step("tool", "t", attributes=attributes):
-                pass
-    agentreel.flush()
-    (summary,) = recorded.list_sessions()
-    got = [step.attributes for step in recorded.get_steps(summary.session.id)]
+    got = _stored_attributes(recorded, shapes)
     assert got == [
         shapes[0],
         {"gen_ai.request.model": "gpt-4o-mini", "note": f"key {MASK}"},
@@ -203,13 +202,7 @@ def test_sensitive_keys_are_masked_at_any_depth(recorded: SQLiteStore) -> None:
         {"gen_ai.request.model": "x", "http": {"headers": [{"authorization": "t0k"}]}},
         {"note": "a {brace} in text", "n": 1},
     ]
-    with agentreel.session("s"):
-        for attributes in shapes:
-            with agentreel.step("tool", "t", attributes=attributes):
-                pass
-    agentreel.flush()
-    (summary,) = recorded.list_sessions()
-    got = [step.attributes for step in recorded.get_steps(summary.session.id)]
+    got = _stored_attributes(recorded, shapes)
     assert got == [
         {"http": {"api_key": MASK}},
         {"gen_ai.request.model": "x", "http": {"headers": [{"authorization": MASK}]}},
