@@ -155,7 +155,13 @@ async def test_edit_skip_and_abort(client: httpx.AsyncClient, start: Any) -> Non
     new = {"path": "a.txt", "text": "edited over HTTP"}
     r = await client.post(f"{live}/command", json={"action": "edit", "input": new})
     assert r.status_code == 200, r.text
-    await until(client, f"{live}/state", lambda s: s["paused_at"]["input"]["path"] == "b.txt")
+    # Between resuming at the edited step and pausing at the next one the state
+    # says "not paused" (paused_at None): wait for the pause itself.
+    await until(
+        client,
+        f"{live}/state",
+        lambda s: s["paused"] and s["paused_at"]["input"]["path"] == "b.txt",
+    )
     assert (await client.post(f"{live}/command", json={"action": "skip"})).status_code == 200
     code, out, _err = await finish(a)
     assert code == 0
